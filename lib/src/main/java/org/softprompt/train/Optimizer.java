@@ -2,6 +2,7 @@ package org.softprompt.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 
@@ -40,17 +41,18 @@ public abstract class Optimizer implements AutoCloseable {
     public final void step(Map<String, NDArray> parameters) {
         double factor = schedule.factor(steps);
         long t = steps + 1;
-        for (Map.Entry<String, NDArray> entry : parameters.entrySet()) {
-            NDArray parameter = entry.getValue();
-            if (!parameter.hasGradient()) {
-                continue;
-            }
-            ParameterGroup group = groupOf(entry.getKey());
-            // getGradient() wraps the gradient in a new handle: close it, or handles pile up in the parameter's manager.
-            try (NDArray gradient = parameter.getGradient()) {
+        // The scope frees the temporaries of the updates (and the gradient handles getGradient() creates).
+        try (NDScope scope = new NDScope()) {
+            for (Map.Entry<String, NDArray> entry : parameters.entrySet()) {
+                NDArray parameter = entry.getValue();
+                if (!parameter.hasGradient()) {
+                    continue;
+                }
+                ParameterGroup group = groupOf(entry.getKey());
+                NDArray gradient = parameter.getGradient();
                 update(entry.getKey(), parameter, gradient, group.learningRate() * factor, group.weightDecay(), t);
+                JniUtils.zeroGrad((PtNDArray) parameter);
             }
-            JniUtils.zeroGrad((PtNDArray) parameter);
         }
         steps = t;
     }
@@ -77,6 +79,7 @@ public abstract class Optimizer implements AutoCloseable {
         state.clear();
         for (Map.Entry<String, NDArray> entry : saved.entrySet()) {
             NDArray copy = entry.getValue().duplicate();
+            NDScope.unregister(copy);
             copy.attach(stateManager);
             state.put(entry.getKey(), copy);
         }
@@ -86,6 +89,7 @@ public abstract class Optimizer implements AutoCloseable {
     protected NDArray stateFor(String kind, String parameterName, NDArray like) {
         return state.computeIfAbsent(kind + "/" + parameterName, k -> {
             NDArray zeros = stateManager.zeros(like.getShape(), like.getDataType(), like.getDevice());
+            NDScope.unregister(zeros); // state outlives the step's scope
             zeros.setName(k);
             return zeros;
         });
