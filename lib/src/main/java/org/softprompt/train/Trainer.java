@@ -85,6 +85,9 @@ public final class Trainer<B> {
     private final Loss<B> loss;
     private final List<TrainingListener> listeners = new ArrayList<>();
     private Evaluation evaluation;
+    private Long seed;
+    /** Micro-batches drawn so far, over all calls to fit and across a resume: where the data stream continues. */
+    private long microBatches;
 
     public Trainer(Map<String, NDArray> parameters, Optimizer optimizer, Loss<B> loss) {
         this.parameters = Objects.requireNonNull(parameters, "parameters");
@@ -101,14 +104,66 @@ public final class Trainer<B> {
         return this;
     }
 
+    /**
+     * Makes the run repeatable and resumable: before every micro-batch the engine's generator (dropout, random
+     * masks) is reseeded from {@code seed} and the micro-batch's index, so a resumed run draws the same random
+     * numbers as an uninterrupted one.
+     */
+    public Trainer<B> seed(long seed) {
+        this.seed = seed;
+        return this;
+    }
+
+    /**
+     * The trained parameters, the optimizer state and this trainer's position, with the method's configuration:
+     * save it with {@link TrainingCheckpoint#save}. Only parameters that require a gradient are included.
+     */
+    public TrainingCheckpoint checkpoint(com.google.gson.JsonObject methodConfig) {
+        Map<String, NDArray> trained = new LinkedHashMap<>();
+        parameters.forEach((name, array) -> {
+            if (array.hasGradient()) {
+                trained.put(name, array);
+            }
+        });
+        return new TrainingCheckpoint(methodConfig, trained, optimizer.state(), optimizer.steps(), microBatches,
+                seed);
+    }
+
+    /**
+     * Continues from a checkpoint: copies its parameters into this trainer's (names and shapes must match),
+     * restores the optimizer and the position in the data; the next {@link #fit} goes on as if never stopped.
+     */
+    public Trainer<B> resume(TrainingCheckpoint checkpoint) {
+        for (Map.Entry<String, NDArray> saved : checkpoint.parameters().entrySet()) {
+            NDArray target = parameters.get(saved.getKey());
+            if (target == null) {
+                throw new IllegalArgumentException("checkpoint tensor '" + saved.getKey()
+                        + "' is not among the parameters being trained " + parameters.keySet());
+            }
+            if (!target.getShape().equals(saved.getValue().getShape())) {
+                throw new IllegalArgumentException("checkpoint tensor '" + saved.getKey() + "' has shape "
+                        + saved.getValue().getShape() + " but the parameter has " + target.getShape());
+            }
+            target.set(saved.getValue().toType(target.getDataType(), false).toByteBuffer());
+        }
+        optimizer.restore(checkpoint.optimizerState(), checkpoint.step());
+        microBatches = checkpoint.microBatches();
+        if (checkpoint.seed() != null) {
+            seed = checkpoint.seed();
+        }
+        return this;
+    }
+
     public Trainer<B> listener(TrainingListener listener) {
         listeners.add(listener);
         return this;
     }
 
     /**
-     * Trains for {@code settings.maxSteps()} optimizer steps, drawing micro-batches from {@code data}; when an
-     * epoch's iterator runs out, {@code data} is asked for the next epoch.
+     * Trains until the optimizer has made {@code settings.maxSteps()} steps in all (steps made before, e.g. up to
+     * a resumed checkpoint, count), drawing micro-batches from {@code data}; when an epoch's iterator runs out,
+     * {@code data} is asked for the next epoch. The data must come in the same order each time it is asked for
+     * (shuffle with a seeded Random) for a resume to continue exactly.
      *
      * @throws NonFiniteLossException when a loss is NaN or infinite, naming the step; parameters are left as
      *     they were after the previous step
@@ -124,7 +179,17 @@ public final class Trainer<B> {
         Map<String, NDArray> best = null;
         listeners.forEach(l -> l.onStart(settings.maxSteps()));
         Iterator<B> epoch = data.get();
-        long step = 0;
+        // Skip what earlier calls (or the run before a resume) consumed, so the stream continues.
+        for (long skipped = 0; skipped < microBatches; skipped++) {
+            if (!epoch.hasNext()) {
+                epoch = data.get();
+                if (!epoch.hasNext()) {
+                    throw new IllegalArgumentException("the training data is empty");
+                }
+            }
+            epoch.next();
+        }
+        long step = optimizer.steps();
         try {
             while (step < settings.maxSteps()) {
                 double stepLoss = 0;
@@ -136,6 +201,10 @@ public final class Trainer<B> {
                         }
                     }
                     B batch = epoch.next();
+                    if (seed != null) {
+                        Engine.getInstance().setRandomSeed((int) (seed * 1_000_003L + microBatches));
+                    }
+                    microBatches++;
                     // The scope frees every intermediate of this micro-batch, whichever manager it landed in
                     // (DJL attaches an op's result to its first operand's manager, often a long-lived weight's).
                     try (NDScope scope = new NDScope();

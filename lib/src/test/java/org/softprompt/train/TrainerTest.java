@@ -181,9 +181,9 @@ class TrainerTest {
             Trainer<Integer> trainer = new Trainer<>(model, adam, loss);
             trainer.fit(data, Trainer.Settings.steps(200)); // warm-up: allocator pools, JIT
             rssAt[0] = residentKiB();
-            trainer.fit(data, Trainer.Settings.steps(1000));
+            trainer.fit(data, Trainer.Settings.steps(1200));
             rssAt[1] = residentKiB();
-            trainer.fit(data, Trainer.Settings.steps(1000));
+            trainer.fit(data, Trainer.Settings.steps(2200));
             rssAt[2] = residentKiB();
         }
         System.out.println("RSS KiB after 200, 1200, 2200 steps: " + java.util.Arrays.toString(rssAt));
@@ -191,6 +191,81 @@ class TrainerTest {
         long growth = rssAt[2] - rssAt[0];
         assertTrue(growth < 30_000, "resident memory grew by " + growth + " KiB over 2,000 steps: " 
                 + java.util.Arrays.toString(rssAt));
+    }
+
+    @Test
+    void aResumedRunEndsWithTheSameParametersAsAnUninterruptedOne(@org.junit.jupiter.api.io.TempDir Path dir) {
+        List<Batch> data = batches(5, 8, 6); // 5 batches: 8 steps cross an epoch boundary
+        // Dropout on the inputs makes the run depend on the engine's random generator too.
+        java.util.function.Function<Map<String, NDArray>, Trainer.Loss<Batch>> noisy = model -> (step, batch) -> {
+            NDArray keep = step.randomUniform(0, 1, new Shape(batch.y().length, 3)).gt(0.2);
+            int n = batch.y().length;
+            NDArray x = step.create(batch.x(), new Shape(n, 3)).mul(keep).div(0.8f);
+            NDArray prediction = x.matMul(model.get("linear.weight")).add(model.get("linear.bias"));
+            return prediction.sub(step.create(batch.y())).square().mean();
+        };
+        com.google.gson.JsonObject config = new com.google.gson.JsonObject();
+        config.addProperty("method", "linear-probe");
+
+        Map<String, NDArray> straight = linearModel();
+        try (AdamW adam = new AdamW(List.of(ParameterGroup.all(0.05, 0.01)), LearningRateSchedule.linear(2, 8),
+                manager)) {
+            new Trainer<>(straight, adam, noisy.apply(straight)).seed(11).fit(data::iterator,
+                    Trainer.Settings.steps(8));
+        }
+
+        Map<String, NDArray> first = linearModel();
+        try (AdamW adam = new AdamW(List.of(ParameterGroup.all(0.05, 0.01)), LearningRateSchedule.linear(2, 8),
+                manager)) {
+            Trainer<Batch> trainer = new Trainer<>(first, adam, noisy.apply(first)).seed(11);
+            trainer.fit(data::iterator, Trainer.Settings.steps(3));
+            trainer.checkpoint(config).save(dir.resolve("ckpt"));
+        }
+        Map<String, NDArray> resumed = linearModel();
+        try (NDManager loadManager = manager.newSubManager();
+                AdamW adam = new AdamW(List.of(ParameterGroup.all(0.05, 0.01)), LearningRateSchedule.linear(2, 8),
+                        manager)) {
+            TrainingCheckpoint checkpoint = TrainingCheckpoint.load(dir.resolve("ckpt"), loadManager);
+            assertEquals("linear-probe", checkpoint.config().get("method").getAsString());
+            assertEquals(3, checkpoint.step());
+            new Trainer<>(resumed, adam, noisy.apply(resumed)).resume(checkpoint).fit(data::iterator,
+                    Trainer.Settings.steps(8));
+            assertEquals(8, adam.steps());
+        }
+        assertArrayEquals(straight.get("linear.weight").toFloatArray(), resumed.get("linear.weight").toFloatArray(), 0f);
+        assertArrayEquals(straight.get("linear.bias").toFloatArray(), resumed.get("linear.bias").toFloatArray(), 0f);
+    }
+
+    @Test
+    void checkpointsHoldOnlyTrainedTensorsAndSaveAtomically(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws IOException {
+        Map<String, NDArray> model = linearModel();
+        NDArray frozen = manager.ones(new Shape(1000, 1000)); // a "backbone": must not be written
+        model.put("backbone.weight", frozen);
+        com.google.gson.JsonObject config = new com.google.gson.JsonObject();
+        config.addProperty("method", "toy");
+        try (AdamW adam = new AdamW(List.of(ParameterGroup.all(0.05, 0)), LearningRateSchedule.constant(),
+                manager)) {
+            Trainer<Batch> trainer = new Trainer<>(model, adam, mse(model));
+            trainer.fit(batches(2, 4, 7)::iterator, Trainer.Settings.steps(2));
+            Path target = dir.resolve("ckpt");
+            trainer.checkpoint(config).save(target);
+            assertTrue(Files.size(target.resolve("parameters.safetensors")) < 1000,
+                    "only the 4 trained floats are stored");
+            String json = Files.readString(target.resolve("config.json"));
+            assertTrue(json.contains("\"trained_parameter_count\": 4"), json);
+            // A second save replaces the first completely and leaves no staging or backup directory behind.
+            trainer.fit(batches(2, 4, 7)::iterator, Trainer.Settings.steps(3));
+            trainer.checkpoint(config).save(target);
+            try (var siblings = Files.list(dir)) {
+                assertEquals(List.of("ckpt"), siblings.map(p -> p.getFileName().toString()).toList());
+            }
+            // An interrupted swap (only the backup exists) still loads.
+            Files.move(target, dir.resolve("ckpt.previous"));
+            try (NDManager m = manager.newSubManager()) {
+                assertEquals(3, TrainingCheckpoint.load(target, m).step());
+            }
+        }
     }
 
     private static long residentKiB() throws IOException {
