@@ -2,7 +2,10 @@ package org.softprompt.backbone.hub;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
+import java.net.URI;
 import java.net.http.HttpHeaders;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Turns the hub's refusals into messages that say what went wrong and what to do. The hub names the kind of
@@ -11,15 +14,21 @@ import java.net.http.HttpHeaders;
  */
 final class HubErrors {
 
+    private static final Pattern XML_MESSAGE = Pattern.compile("<Message>([^<]{1,300})</Message>");
     private static final String TOKENS_PAGE = "https://huggingface.co/settings/tokens";
 
     private HubErrors() { }
 
+    /**
+     * @param uri the address that answered: the hub, or the CDN it redirected to (named in the message then)
+     */
     static HubException forStatus(int status, HttpHeaders headers, String body, String repoId, String file,
-            String revision, HubSettings settings) {
+            String revision, URI uri, HubSettings settings) {
         String code = headers.firstValue("X-Error-Code").orElse("");
         String what = file == null ? "repository '" + repoId + "'" : "file '" + file + "' of '" + repoId + "'";
-        String at = " (revision " + revision + ", HTTP " + status + " from " + settings.endpoint() + ")";
+        String source = HubHttp.sameOrigin(uri, settings.endpoint()) ? settings.endpoint().toString()
+                : HubHttp.withoutQuery(uri);
+        String at = " (revision " + revision + ", HTTP " + status + " from " + source + ")";
         boolean tokenSent = settings.token() != null;
         String message;
         if (code.equals("GatedRepo")) {
@@ -49,8 +58,8 @@ final class HubErrors {
             message = "The hub is rate-limiting requests for " + what + at + "; wait a little and try again"
                     + (tokenSent ? "" : ", or set HF_TOKEN: signed-in users get higher limits");
         } else {
-            message = "The hub answered HTTP " + status + " for " + what + " (revision " + revision + ", "
-                    + settings.endpoint() + ")";
+            message = "The hub answered HTTP " + status + " for " + what + " (revision " + revision + ", from "
+                    + source + ")";
         }
         String explanation = explanation(headers, body);
         if (!explanation.isEmpty()) {
@@ -77,7 +86,9 @@ final class HubErrors {
             }
         }
         if (text.startsWith("<")) {
-            return ""; // an HTML error page says nothing the status does not
+            // A CDN (S3) explains itself in XML; an HTML error page says nothing the status does not.
+            Matcher xmlMessage = XML_MESSAGE.matcher(text);
+            return xmlMessage.find() ? xmlMessage.group(1).strip() : "";
         }
         return text.length() > 300 ? text.substring(0, 300) + "..." : text;
     }

@@ -237,7 +237,7 @@ final class HubHttp {
             }
             if (status != 200) {
                 String body = readSmallBody(answer);
-                throw HubErrors.forStatus(status, response.headers(), body, repoId, file, revision, settings);
+                throw HubErrors.forStatus(status, response.headers(), body, repoId, file, revision, uri, settings);
             }
             return answer;
         }

@@ -227,8 +227,10 @@ public final class HuggingFaceHub {
                         + " has no usable copy: " + unreachable.getMessage() + ". Check the network or HF_ENDPOINT, "
                         + "or pass a local checkpoint folder", repoId, null, 0, unreachable);
             }
-            cache.writeRef(revision, listing.commit());
             fetch(listing, http);
+            // Written last, so that a ref always names a usable snapshot: huggingface_hub's cache scan reports a
+            // ref without its snapshot (e.g. after a refused pickle-only repository) as corruption.
+            cache.writeRef(revision, listing.commit());
             return cache.snapshot(listing.commit());
         }
 

@@ -53,6 +53,8 @@ final class FakeHub implements AutoCloseable {
     }
 
     final Map<String, Repo> repos = new ConcurrentHashMap<>();
+    /** Renamed repositories, old id to new id: the hub answers a relative 307 to the new name's URL. */
+    final Map<String, String> renamed = new ConcurrentHashMap<>();
     /** "HUB /path" or "CDN /path", in arrival order. */
     final List<String> requests = Collections.synchronizedList(new ArrayList<>());
     final List<String> authorizationsSeenByHub = Collections.synchronizedList(new ArrayList<>());
@@ -136,6 +138,10 @@ final class FakeHub implements AutoCloseable {
                 String rest = path.substring("/api/models/".length());
                 int at = rest.lastIndexOf("/revision/");
                 String repoId = rest.substring(0, at);
+                if (renamed.containsKey(repoId)) {
+                    redirectRenamed(exchange, "/api/models/" + renamed.get(repoId) + rest.substring(at));
+                    return;
+                }
                 String revision = decode(rest.substring(at + "/revision/".length()));
                 Repo repo = authorizedRepo(exchange, repoId, authorization);
                 if (repo == null) {
@@ -164,6 +170,10 @@ final class FakeHub implements AutoCloseable {
             }
             String repoId = path.substring(1, resolve);
             String rest = path.substring(resolve + "/resolve/".length());
+            if (renamed.containsKey(repoId)) {
+                redirectRenamed(exchange, "/" + renamed.get(repoId) + "/resolve/" + rest);
+                return;
+            }
             int slash = rest.indexOf('/');
             String revision = decode(rest.substring(0, slash));
             String file = decode(rest.substring(slash + 1));
@@ -265,6 +275,11 @@ final class FakeHub implements AutoCloseable {
             return null;
         }
         return repo;
+    }
+
+    private static void redirectRenamed(HttpExchange exchange, String newPath) throws IOException {
+        send(exchange, 307, ("Temporary Redirect. Redirecting to " + newPath).getBytes(StandardCharsets.UTF_8),
+                Map.of("Location", newPath));
     }
 
     private static String commitOf(Repo repo, String revision) {

@@ -18,6 +18,7 @@ class HubHttpTest {
 
     private static final HubSettings SETTINGS = new HubSettings(URI.create("https://huggingface.co"),
             Path.of("/tmp/unused"), null, false, Duration.ofSeconds(1), Duration.ofSeconds(1));
+    private static final URI HUB = URI.create("https://huggingface.co/api/models/x/revision/main");
 
     @Test
     void etagsAreNormalizedAsHuggingFaceHubDoes() {
@@ -54,25 +55,32 @@ class HubHttpTest {
     @Test
     void refusalsSayWhatToDo() {
         HubException gated = HubErrors.forStatus(403, headers(Map.of("X-Error-Code", List.of("GatedRepo"))), "",
-                "meta-llama/Llama-2-7b", "config.json", "main", SETTINGS);
+                "meta-llama/Llama-2-7b", "config.json", "main", HUB, SETTINGS);
         assertTrue(gated.getMessage().contains("is gated") && gated.getMessage().contains("HF_TOKEN"),
                 gated.getMessage());
         assertEquals(403, gated.httpStatus());
 
         HubException denied = HubErrors.forStatus(403, headers(Map.of()), "{\"error\": \"Access denied\"}",
-                "org/secret", "config.json", "main", SETTINGS.withToken("hf_x"));
+                "org/secret", "config.json", "main", HUB, SETTINGS.withToken("hf_x"));
         assertTrue(denied.getMessage().contains("refused the token in HF_TOKEN for file 'config.json' of "
                 + "'org/secret'"), denied.getMessage());
         assertTrue(denied.getMessage().endsWith("The hub said: Access denied"), denied.getMessage());
 
         HubException missingFile = HubErrors.forStatus(404, headers(Map.of("X-Error-Code", List.of("EntryNotFound"))),
-                "", "gpt2", "model.safetensors", "main", SETTINGS);
+                "", "gpt2", "model.safetensors", "main", HUB, SETTINGS);
         assertTrue(missingFile.getMessage().startsWith("File 'model.safetensors' was not found in repository 'gpt2'"),
                 missingFile.getMessage());
 
         HubException server = HubErrors.forStatus(503, headers(Map.of()), "<html>busy</html>", "gpt2", null, "main",
-                SETTINGS);
-        assertEquals("The hub answered HTTP 503 for repository 'gpt2' (revision main, https://huggingface.co)",
+                HUB, SETTINGS);
+        assertEquals("The hub answered HTTP 503 for repository 'gpt2' (revision main, from https://huggingface.co)",
                 server.getMessage(), "an HTML page adds nothing to the message");
+
+        HubException cdn = HubErrors.forStatus(403, headers(Map.of()),
+                "<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",
+                "gpt2", "model.safetensors", "main", URI.create("https://cdn-lfs.example.org/repos/ab/cd?X-Amz-Sig=s"),
+                SETTINGS);
+        assertTrue(cdn.getMessage().contains("from https://cdn-lfs.example.org/repos/ab/cd?..."), cdn.getMessage());
+        assertTrue(cdn.getMessage().endsWith("The hub said: Request has expired"), cdn.getMessage());
     }
 }

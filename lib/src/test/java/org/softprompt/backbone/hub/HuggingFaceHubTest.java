@@ -182,6 +182,7 @@ class HuggingFaceHubTest {
         assertTrue(message.contains("refs/pr/"), message);
         assertEquals("pytorch_model.bin", refused.file());
         assertEquals(1, hub.requests.size(), "decided from the file list alone: " + hub.requests);
+        assertFalse(Files.exists(cacheDir.resolve("models--old--bert")), "no ref without a snapshot is left");
     }
 
     @Test
@@ -347,6 +348,21 @@ class HuggingFaceHubTest {
         assertEquals(symlinkTarget(oldSnapshot.resolve("model.safetensors")),
                 symlinkTarget(newSnapshot.resolve("model.safetensors")), "both commits share the weights blob");
         assertEquals(0, hub.count("CDN "), "the unchanged weights are not downloaded again");
+    }
+
+    @Test
+    void aRenamedRepositoryIsFollowedWithItsToken() throws IOException {
+        String commit = gpt2Like("new-org/model", weights(17, 40_000));
+        hub.repo("new-org/model").isPrivate = true;
+        hub.renamed.put("old-org/model", "new-org/model");
+
+        Path snapshot = HuggingFaceHub.snapshot("old-org/model").settings(settings.withToken(FakeHub.TOKEN))
+                .download();
+
+        // huggingface_hub keeps files under the id that was asked for.
+        assertEquals(cacheDir.resolve("models--old-org--model/snapshots").resolve(commit), snapshot);
+        assertArrayEquals(CONFIG, Files.readAllBytes(snapshot.resolve("config.json")));
+        assertEquals(1, hub.count("HUB /api/models/new-org/model/revision/main"));
     }
 
     @Test
