@@ -55,14 +55,16 @@ final class TableView {
 
     String html() {
         StringBuilder html = new StringBuilder(256 + 64 * shownRows.size() * Math.max(1, table.columnCount()));
-        html.append("<div class=\"softprompt-table\" style=\"overflow-x:auto\">\n");
-        html.append("<table style=\"border-collapse:collapse;font-variant-numeric:tabular-nums\">\n");
-        html.append("<caption style=\"caption-side:top;text-align:left;padding:0 0 4px 0\">");
+        html.append("<div class=\"softprompt-table\">\n");
+        // A heading line rather than a <caption>, which would wrap at the width of a narrow table.
+        html.append("<div style=\"margin:0 0 4px 0\">");
         String name = table.name();
         if (name != null && !name.isBlank()) {
             html.append("<b>").append(ESCAPER.escape(name)).append("</b> ");
         }
-        html.append("<span style=\"color:#666\">").append(shape()).append("</span></caption>\n");
+        html.append("<span style=\"color:#666\">").append(shape()).append("</span></div>\n");
+        html.append("<div style=\"overflow-x:auto\">\n");
+        html.append("<table style=\"border-collapse:collapse;font-variant-numeric:tabular-nums;margin:0\">\n");
         html.append("<thead><tr>");
         for (Column<?> column : table.columns()) {
             html.append("<th title=\"").append(ESCAPER.escape(column.type().name())).append("\" style=\"text-align:")
@@ -83,7 +85,7 @@ final class TableView {
                         .append(String.format("%,d", hiddenRows())).append(" more rows &#8942;</td></tr>\n");
             }
         }
-        html.append("</tbody>\n</table>\n</div>");
+        html.append("</tbody>\n</table>\n</div>\n</div>");
         return html.toString();
     }
 

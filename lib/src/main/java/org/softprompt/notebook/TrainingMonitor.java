@@ -250,11 +250,11 @@ public final class TrainingMonitor implements AutoCloseable {
         return "<div class=\"softprompt-training\" style=\"font-family:sans-serif;font-size:13px;max-width:"
                 + LossCurveSvg.WIDTH + "px\">\n"
                 + "<div style=\"font-weight:600;margin-bottom:4px\">" + ESCAPER.escape(title) + "</div>\n"
-                + "<div style=\"display:flex;align-items:center;gap:10px;margin-bottom:4px\">"
-                + "<div style=\"flex:0 0 220px;height:10px;background:#e5e5e5;border-radius:5px;overflow:hidden\">"
+                + "<div style=\"height:8px;background:#e5e5e5;border-radius:4px;overflow:hidden\">"
                 + "<div style=\"width:" + String.format(Locale.ROOT, "%.1f", 100 * fraction)
-                + "%;height:100%;background:" + barColor + "\"></div></div>"
-                + "<div style=\"font-variant-numeric:tabular-nums\">" + ESCAPER.escape(statusLine()) + "</div></div>\n"
+                + "%;height:100%;background:" + barColor + "\"></div></div>\n"
+                + "<div style=\"font-variant-numeric:tabular-nums;margin:4px 0\">" + ESCAPER.escape(statusLine())
+                + "</div>\n"
                 + LossCurveSvg.render(series(), totalSteps, LOSS) + "\n</div>";
     }
 
