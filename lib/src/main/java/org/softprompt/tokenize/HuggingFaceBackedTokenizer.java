@@ -77,6 +77,7 @@ public abstract class HuggingFaceBackedTokenizer implements Tokenizer {
     @Override
     public BatchEncoding encodeBatch(List<String> texts, EncodeOptions options) {
         texts.forEach(t -> requireText(t, "texts element"));
+        requireRoomForText(options, false);
         ai.djl.huggingface.tokenizers.Encoding[] encoded = nativeTokenizer(options.maxLength())
                 .batchEncode(texts.toArray(new String[0]), options.addSpecialTokens(), false);
         return pad(encoded, options);
@@ -87,6 +88,7 @@ public abstract class HuggingFaceBackedTokenizer implements Tokenizer {
         if (first.size() != second.size()) {
             throw new IllegalArgumentException("first has " + first.size() + " texts but second has " + second.size());
         }
+        requireRoomForText(options, true);
         PairList<String, String> pairs = new PairList<>(first.size());
         for (int i = 0; i < first.size(); i++) {
             pairs.add(requireText(first.get(i), "first element"), requireText(second.get(i), "second element"));
@@ -186,6 +188,21 @@ public abstract class HuggingFaceBackedTokenizer implements Tokenizer {
                     new ByteArrayInputStream(tokenizerJson.getBytes(StandardCharsets.UTF_8)), options);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Hugging Face's Rust tokenizer silently skips truncation when max_length cannot even hold the special tokens;
+     * refuse such a length instead of returning rows longer than asked for.
+     */
+    private void requireRoomForText(EncodeOptions options, boolean pairs) {
+        if (options.maxLength() == 0 || !options.addSpecialTokens()) {
+            return;
+        }
+        int specials = pairs ? encodePair("", "").length() : encodeDetailed("", true).length();
+        if (options.maxLength() < specials) {
+            throw new IllegalArgumentException("maxLength " + options.maxLength() + " cannot hold the " + specials
+                    + " special tokens this tokenizer adds to " + (pairs ? "a pair" : "a text"));
         }
     }
 

@@ -162,6 +162,20 @@ class TokenizerApiTest {
     }
 
     @Test
+    void truncationTooShortForTheSpecialTokensIsRefused() throws IOException {
+        try (BertTokenizer bert = smallBert(true)) {
+            assertThrows(IllegalArgumentException.class,
+                    () -> bert.encodeBatch(List.of("a b a"), EncodeOptions.defaults().truncateTo(1)));
+            assertThrows(IllegalArgumentException.class, () -> bert.encodePairBatch(List.of("a b a"), List.of("b"),
+                    EncodeOptions.defaults().truncateTo(2)));
+            assertArrayEquals(new int[][] {{2, 3}},
+                    bert.encodeBatch(List.of("a b a"), EncodeOptions.defaults().truncateTo(2)).inputIds());
+            assertArrayEquals(new int[][] {{2, 3, 3}}, bert.encodePairBatch(List.of("a b a"), List.of("b"),
+                    EncodeOptions.defaults().truncateTo(3)).inputIds());
+        }
+    }
+
+    @Test
     void bertBatchPadsWithPadAndZeroTypeIds() throws IOException {
         try (BertTokenizer bert = smallBert(true)) {
             BatchEncoding batch = bert.encodePairBatch(List.of("the cat", "a"), List.of("sat", "b c d"),
