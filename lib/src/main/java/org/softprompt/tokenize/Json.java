@@ -1,0 +1,85 @@
+package org.softprompt.tokenize;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+
+import java.util.Optional;
+
+/** Small JSON helpers shared by the tokenizer.json builders and readers. */
+final class Json {
+    // serializeNulls: tokenizer.json spells out absent parts ("normalizer": null); no HTML escaping so special
+    // tokens such as <|endoftext|> stay readable in written files.
+    private static final Gson COMPACT = new GsonBuilder().serializeNulls().disableHtmlEscaping().create();
+
+    private Json() {}
+
+    static String compact(JsonElement element) {
+        return COMPACT.toJson(element);
+    }
+
+    static JsonObject object(Object... keysAndValues) {
+        JsonObject object = new JsonObject();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            object.add((String) keysAndValues[i], element(keysAndValues[i + 1]));
+        }
+        return object;
+    }
+
+    static JsonArray array(Object... values) {
+        JsonArray array = new JsonArray();
+        for (Object value : values) {
+            array.add(element(value));
+        }
+        return array;
+    }
+
+    private static JsonElement element(Object value) {
+        if (value == null) {
+            return com.google.gson.JsonNull.INSTANCE;
+        } else if (value instanceof JsonElement json) {
+            return json;
+        } else if (value instanceof String text) {
+            return new JsonPrimitive(text);
+        } else if (value instanceof Number number) {
+            return new JsonPrimitive(number);
+        } else if (value instanceof Boolean flag) {
+            return new JsonPrimitive(flag);
+        }
+        throw new IllegalArgumentException("not a JSON value: " + value.getClass());
+    }
+
+    /** A member that is a string, or (as tokenizer_config.json writes special tokens) an object with "content". */
+    static Optional<String> tokenString(JsonObject object, String key) {
+        JsonElement value = object.get(key);
+        if (value == null || value.isJsonNull()) {
+            return Optional.empty();
+        }
+        if (value.isJsonPrimitive() && value.getAsJsonPrimitive().isString()) {
+            return Optional.of(value.getAsString());
+        }
+        if (value.isJsonObject() && value.getAsJsonObject().has("content")) {
+            return Optional.of(value.getAsJsonObject().get("content").getAsString());
+        }
+        return Optional.empty();
+    }
+
+    static Optional<Boolean> bool(JsonObject object, String key) {
+        JsonElement value = object.get(key);
+        if (value == null || !value.isJsonPrimitive() || !value.getAsJsonPrimitive().isBoolean()) {
+            return Optional.empty();
+        }
+        return Optional.of(value.getAsBoolean());
+    }
+
+    static Optional<String> string(JsonObject object, String key) {
+        JsonElement value = object.get(key);
+        if (value == null || !value.isJsonPrimitive() || !value.getAsJsonPrimitive().isString()) {
+            return Optional.empty();
+        }
+        return Optional.of(value.getAsString());
+    }
+}
