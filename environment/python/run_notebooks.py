@@ -40,8 +40,9 @@ def parse_arguments(argv):
         description="Execute softprompt's notebooks headless (all of notebooks/*.ipynb, or the ones named).")
     parser.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
                         help="a notebook file, or the name of one in notebooks/ (with or without .ipynb)")
-    parser.add_argument("--scale", choices=SCALES, default=os.environ.get("SOFTPROMPT_SCALE") or "quick",
-                        help="experiment size given to the kernel as SOFTPROMPT_SCALE (default: quick)")
+    parser.add_argument("--scale", type=str.lower, default=os.environ.get("SOFTPROMPT_SCALE") or "quick",
+                        help="smoke, quick or paper: the experiment size given to the kernel as SOFTPROMPT_SCALE "
+                             "(default: SOFTPROMPT_SCALE, else quick)")
     parser.add_argument("--regression", action="store_true",
                         help="compare every result table with notebooks/results/<scale>/<notebook>/")
     parser.add_argument("--update-references", action="store_true",
@@ -59,6 +60,9 @@ def parse_arguments(argv):
                         help="reference folder holding <scale>/<notebook>/<table>.csv and tolerances.properties "
                              "(default: notebooks/results)")
     args = parser.parse_args(argv)
+    args.scale = args.scale.strip().lower()
+    if args.scale not in SCALES:
+        parser.error(f"the scale is '{args.scale}'; expected one of {', '.join(SCALES)}")
     if args.cell_timeout is None:
         args.cell_timeout = 1800 if args.scale == "smoke" else -1
     if args.attempts < 1:
