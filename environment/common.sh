@@ -1,17 +1,9 @@
+# shellcheck shell=bash
 # Shared by the scripts in environment/: where the repository is, which Jupyter to use, and the defaults every
 # entry point applies. Sourced, never run.
 
 SOFTPROMPT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export SOFTPROMPT_ROOT
-
-# The rapaio kernel, fetched from Maven Central when IJava's release zip cannot be downloaded.
-RAPAIO_KERNEL_ARTIFACT="io.github.padreati:rapaio-jupyter-kernel:3.0.1"
-RAPAIO_KERNEL_JAR="rapaio-jupyter-kernel-3.0.1.jar"
-IJAVA_ZIP_URL="https://github.com/SpencerPark/IJava/releases/download/v1.3.0/ijava-1.3.0.zip"
-DEPENDENCY_PLUGIN="org.apache.maven.plugins:maven-dependency-plugin:3.6.1"
-# Debian bookworm's classic Notebook and nbconvert; JupyterLab is not packaged there.
-JUPYTER_DEBIAN_PACKAGES=(jupyter-notebook python3-nbconvert python3-nbclient jupyter-client jupyter-nbconvert
-                         python3-ipykernel)
 
 say() { printf 'softprompt: %s\n' "$*" >&2; }
 die() { printf 'softprompt: error: %s\n' "$*" >&2; exit 1; }
@@ -41,7 +33,8 @@ find_jupyter() {
 # jupyter-nbconvert installed beside it rather than one of another Python.
 use_jupyter() {
     JUPYTER="$(find_jupyter)" || die "Jupyter with nbconvert not found: run ./environment/setup first"
-    export PATH="$(dirname "$JUPYTER"):$PATH"
+    PATH="$(dirname "$JUPYTER"):$PATH"
+    export PATH
     # Debian's Python 3.11 makes the ipykernel debugger warn about frozen modules on every start.
     export PYDEVD_DISABLE_FILE_VALIDATION=1
 }
