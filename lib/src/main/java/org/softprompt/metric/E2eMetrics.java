@@ -22,6 +22,14 @@ public final class E2eMetrics {
     public record Result(double bleu, double nist, double rougeL, double cider, Mteval.Result mteval,
                          CocoRougeL.Result rougeLDetails, CiderD.Result ciderDetails,
                          List<String> tokenizedHypotheses, List<List<String>> tokenizedReferences) {
+
+        /**
+         * METEOR without paraphrases on the same PTB-tokenized text that the COCO code would give METEOR 1.5.
+         * Report it as {@value Meteor#LABEL}, not as the E2E METEOR.
+         */
+        public Meteor.Result meteorWithoutParaphrases(Meteor meteor) {
+            return meteor.corpus(tokenizedHypotheses, tokenizedReferences);
+        }
     }
 
     private E2eMetrics() {
