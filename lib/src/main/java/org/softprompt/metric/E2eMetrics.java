@@ -30,6 +30,15 @@ public final class E2eMetrics {
         public Meteor.Result meteorWithoutParaphrases(Meteor meteor) {
             return meteor.corpus(tokenizedHypotheses, tokenizedReferences);
         }
+
+        /** The block {@code measure_scores.py} prints (without its METEOR line, which needs METEOR 1.5). */
+        public String printed() {
+            return "SCORES:\n==============\n"
+                    + "BLEU: " + PythonText.fixed(bleu, 4) + "\n"
+                    + "NIST: " + PythonText.fixed(nist, 4) + "\n"
+                    + "ROUGE_L: " + PythonText.fixed(rougeL, 4) + "\n"
+                    + "CIDEr: " + PythonText.fixed(cider, 4) + "\n\n";
+        }
     }
 
     private E2eMetrics() {

@@ -15,7 +15,7 @@ import java.util.function.UnaryOperator;
  * grammar: lower-casing; clitics split off ({@code there's -> there 's}, {@code don't -> do n't},
  * {@code cannot -> can not}); quotes, dashes, ellipses and sentence punctuation become tokens that are then dropped;
  * hyphenated words and number ranges ({@code family-friendly}, {@code 5-star}, {@code 20-25}) and signed numbers
- * ({@code -25}) stay whole; currency signs are split off and normalised as PTB3 does ({@code £ -> #}, cents sign
+ * ({@code -25}), URLs and e-mail addresses stay whole; currency signs are split off and normalised as PTB3 does ({@code £ -> #}, cents sign
  * {@code -> cents}, other currencies {@code -> $}); brackets become {@code -lrb-} etc. (CoreNLP lower-cases them,
  * so they are <em>not</em> in the drop list and remain, as in the original pipeline). A period stays on letter-dot
  * acronyms ({@code u.s.}), titles and company abbreviations ({@code mr.}, {@code inc.}), a word directly followed
@@ -79,8 +79,12 @@ public final class PtbTokenizer implements UnaryOperator<String> {
         int i = 0;
         while (i < end) {
             int c = cps[i];
+            int urlEnd = isSpace(c) ? -1 : urlOrEmailEnd(cps, i, end);
             if (isSpace(c)) {
                 i++;
+            } else if (urlEnd > 0) {
+                raw.add(PythonText.fromCodePoints(cps, i, urlEnd));
+                i = urlEnd;
             } else if (isWordChar(c)) {
                 i = word(cps, i, end, raw);
             } else if ((c == '-' || c == '+') && i + 1 < end && Character.isDigit(cps[i + 1])
@@ -99,6 +103,25 @@ public final class PtbTokenizer implements UnaryOperator<String> {
             }
         }
         return kept;
+    }
+
+    private static final java.util.regex.Pattern URL_OR_EMAIL = java.util.regex.Pattern.compile(
+            "(?:https?://|www\\.)\\S+|[A-Za-z0-9][^\\s\"<>|()]*@[^\\s\"<>|().]+(?:\\.[^\\s\"<>|().]+)+");
+
+    /** End of a URL or e-mail address starting at {@code start} (trailing punctuation excluded), or -1. */
+    private static int urlOrEmailEnd(int[] cps, int start, int end) {
+        if (start > 0 && !isSpace(cps[start - 1])) {
+            return -1;
+        }
+        int runEnd = start;
+        while (runEnd < end && !isSpace(cps[runEnd])) {
+            runEnd++;
+        }
+        while (runEnd > start && ".,;:!?)'\"".indexOf(cps[runEnd - 1]) >= 0) {
+            runEnd--;
+        }
+        String run = PythonText.fromCodePoints(cps, start, runEnd);
+        return URL_OR_EMAIL.matcher(run).matches() ? runEnd : -1;
     }
 
     private static boolean isSpace(int c) {

@@ -67,6 +67,8 @@ class E2eMetricsTest {
         FIXTURES.assertSame(name + " printed ROUGE_L", printed.get("ROUGE_L").getAsDouble(),
                 round4(result.rougeL()));
         FIXTURES.assertSame(name + " printed CIDEr", printed.get("CIDEr").getAsDouble(), round4(result.cider()));
+        FIXTURES.assertSame(name + " printed stdout", expected.get("printed_stdout").getAsString(), result.printed());
+        assertEquals(true, expected.get("METEOR").isJsonNull(), name + ": the fixtures have no METEOR");
     }
 
     private static double round4(double value) {
