@@ -157,8 +157,9 @@ public final class Safetensors {
     }
 
     /**
-     * Reads one tensor in its stored dtype (or as float32 when {@code toFloat32} and it is a floating type).
-     * The data is memory-mapped and copied once into memory owned by PyTorch.
+     * Reads one tensor in its stored dtype (or as float32 when {@code toFloat32} and it is a floating type); BF16
+     * always comes as float32, since DJL's PyTorch binding has no bfloat16. The data is memory-mapped and copied
+     * once into memory owned by PyTorch.
      */
     public static NDArray read(Header header, String name, NDManager manager, boolean toFloat32) {
         TensorInfo info = header.tensors().get(name);
@@ -172,7 +173,7 @@ public final class Safetensors {
         }
     }
 
-    /** Reads every tensor of {@code file} in its stored dtype, in file order, each named. */
+    /** Reads every tensor of {@code file} in its stored dtype (BF16 as float32), in file order, each named. */
     public static Map<String, NDArray> readAll(Path file, NDManager manager) {
         Header header = readHeader(file);
         Map<String, NDArray> arrays = new LinkedHashMap<>();
@@ -189,25 +190,38 @@ public final class Safetensors {
 
     static NDArray read(FileChannel channel, Header header, TensorInfo info, NDManager manager, boolean toFloat32)
             throws IOException {
-        DataType type = info.dataType();
         Shape shape = info.djlShape();
         long length = info.end() - info.begin();
         long position = header.dataStart() + info.begin();
+        boolean bfloat16 = "BF16".equals(info.dtype());
+        DataType type = bfloat16 ? DataType.FLOAT32 : info.dataType();
         NDArray array;
         if (length == 0) {
             array = manager.zeros(shape, type);
         } else {
             MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_ONLY, position, length);
             mapped.order(ByteOrder.LITTLE_ENDIAN);
-            boolean aligned = position % type.getNumOfBytes() == 0;
-            if (aligned && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+            if (bfloat16) {
+                // DJL's PyTorch binding aborts the JVM on bfloat16 tensors; a bfloat16 is the upper half of a
+                // float32, so widening here is exact
+                ByteBuffer widened = ByteBuffer.allocateDirect(Math.toIntExact(2 * length))
+                        .order(ByteOrder.nativeOrder());
+                java.nio.ShortBuffer source = mapped.asShortBuffer();
+                java.nio.IntBuffer target = widened.asIntBuffer();
+                for (int i = 0; i < source.limit(); i++) {
+                    target.put(i, (source.get(i) & 0xFFFF) << 16);
+                }
+                try (NDArray view = manager.create(widened, shape, DataType.FLOAT32)) {
+                    array = view.duplicate();
+                }
+            } else if (position % type.getNumOfBytes() == 0 && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
                 // PyTorch wraps the mapped pages without copying; clone() (or the dtype conversion) then copies
                 // them into memory PyTorch owns, and the read-only mapping is released with the wrapper.
                 try (NDArray view = manager.create(mapped, shape, type)) {
                     array = convertOrCopy(view, type, toFloat32);
                 }
             } else {
-                ByteBuffer copy = ByteBuffer.allocateDirect((int) length).order(ByteOrder.nativeOrder());
+                ByteBuffer copy = ByteBuffer.allocateDirect(Math.toIntExact(length)).order(ByteOrder.nativeOrder());
                 copyElements(mapped, copy, type.getNumOfBytes());
                 try (NDArray view = manager.create(copy, shape, type)) {
                     array = convertOrCopy(view, type, toFloat32);

@@ -358,7 +358,7 @@ class Gpt2Test {
         long[][] ids = new long[batch][length];
         for (long[] row : ids) {
             for (int i = 0; i < length; i++) {
-                row[i] = random.nextInt(90);
+                row[i] = random.nextInt(50);
             }
         }
         return manager.create(ids);
