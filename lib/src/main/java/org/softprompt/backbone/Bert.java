@@ -149,8 +149,10 @@ public final class Bert extends Backbone {
             }
             return normal;
         };
-        // Tied copies of the decoder, and the position_ids buffer older checkpoints store
+        // Tied copies of the decoder, the position_ids buffer older checkpoints store, and the next-sentence head
+        // of BertForPreTraining checkpoints such as bert-base-uncased (listed in the report's ignored names)
         Predicate<String> ignorable = name -> name.endsWith("embeddings.position_ids")
+                || name.startsWith("cls.seq_relationship.")
                 || name.equals(head.decoder + ".bias")
                 || (c.tieWordEmbeddings() && name.equals(head.decoder + ".weight"));
         return new ModelSpec(c.robertaStyle() ? "RoBERTa" : "BERT", shapes, init, ignorable, base);

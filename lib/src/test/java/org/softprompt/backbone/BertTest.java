@@ -104,6 +104,28 @@ class BertTest {
         }
     }
 
+    /** A BertForPreTraining checkpoint (bert-base-uncased's layout): tied decoder copies and NSP head ignored. */
+    @Test
+    void loadsPreTrainingCheckpointIgnoringTiedCopiesAndNextSentenceHead(@TempDir Path dir) {
+        try (NDManager manager = root.newSubManager(); Bert model = Bert.random(TINY, manager, 9)) {
+            Map<String, NDArray> tensors = new LinkedHashMap<>(model.weights().asMap());
+            tensors.put("cls.predictions.decoder.weight", model.weight("bert.embeddings.word_embeddings.weight"));
+            tensors.put("cls.predictions.decoder.bias", model.weight("cls.predictions.bias"));
+            tensors.put("cls.seq_relationship.weight", manager.zeros(new Shape(2, 24)));
+            tensors.put("cls.seq_relationship.bias", manager.zeros(new Shape(2)));
+            Safetensors.write(dir.resolve("model.safetensors"), tensors, Map.of());
+            ConfigJson.write(TINY.toJson(), dir);
+            try (Bert loaded = Bert.load(dir, manager)) {
+                assertTrue(loaded.loadReport().isClean());
+                assertEquals(List.of("cls.predictions.decoder.weight", "cls.predictions.decoder.bias",
+                        "cls.seq_relationship.weight", "cls.seq_relationship.bias"), loaded.loadReport().ignored());
+                NDArray ids = Gpt2Test.randomIds(manager, 1, 5, 9);
+                assertEquals(0f, Fixtures.maxAbsDiff(model.forward(ForwardInput.ofIds(ids)).logits(),
+                        loaded.forward(ForwardInput.ofIds(ids)).logits()));
+            }
+        }
+    }
+
     @Test
     void decoderKvCacheMatchesFullForward() {
         BertConfig decoder = TINY.withDecoder(true);

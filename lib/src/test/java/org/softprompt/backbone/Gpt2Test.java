@@ -142,6 +142,28 @@ class Gpt2Test {
         }
     }
 
+    /** tie_word_embeddings false: lm_head.weight is its own tensor, saved, loaded and used for the logits. */
+    @Test
+    void untiedLmHead(@TempDir Path dir) {
+        com.google.gson.JsonObject json = TINY.toJson();
+        json.addProperty("tie_word_embeddings", false);
+        Gpt2Config untied = Gpt2Config.fromJson(json, "test config");
+        try (NDManager manager = root.newSubManager(); Gpt2 model = Gpt2.random(untied, manager, 4)) {
+            assertTrue(model.weights().contains("lm_head.weight"));
+            NDArray ids = randomIds(manager, 1, 4, 4);
+            ForwardOutput out = model.forward(ForwardInput.ofIds(ids));
+            NDArray expected = out.lastHiddenState().matMul(model.weight("lm_head.weight").transpose());
+            assertTrue(Fixtures.maxAbsDiff(expected, out.logits()) < 1e-6);
+            model.unfreeze(model.taskHead());
+            assertEquals(List.of("lm_head.weight"), List.copyOf(model.trainable().keySet()));
+            model.save(dir);
+            try (Gpt2 loaded = Gpt2.load(dir, manager)) {
+                assertFalse(loaded.config().tieWordEmbeddings());
+                assertEquals(0f, Fixtures.maxAbsDiff(out.logits(), loaded.forward(ForwardInput.ofIds(ids)).logits()));
+            }
+        }
+    }
+
     @Test
     void kvCacheMatchesFullForwardTokenByTokenAndInChunks() {
         try (NDManager manager = root.newSubManager();
