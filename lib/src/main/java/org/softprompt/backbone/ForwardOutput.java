@@ -1,0 +1,26 @@
+package org.softprompt.backbone;
+
+import ai.djl.ndarray.NDArray;
+
+import java.util.List;
+
+/**
+ * What a forward pass returns; arrays live in the manager of the input's primary array.
+ *
+ * @param logits GPT-2: [B, T, vocab]; BERT: the masked-LM head's [B, T, vocab]; ViT: the classifier's [B, labels];
+ *     null without a task head or with {@link ForwardInput#withLogits(boolean) withLogits(false)}
+ * @param lastHiddenState [B, T, hidden]: GPT-2 after ln_f, BERT the last layer's output, ViT after the final
+ *     layernorm (as transformers' last_hidden_state)
+ * @param hiddenStates empty unless requested; else numLayers + 1 arrays as transformers' hidden_states: index i is
+ *     the input of layer i (index 0 the embedding output), the last is the final one (GPT-2: after ln_f; BERT and
+ *     ViT: the last layer's output, before ViT's final layernorm)
+ * @param pooledOutput BERT: tanh(dense([CLS])); ViT (ViTModel): tanh(dense([CLS] after layernorm)); null without
+ *     a pooler
+ * @param cache the input's cache, now holding the current tokens too; null when none was given
+ */
+public record ForwardOutput(NDArray logits, NDArray lastHiddenState, List<NDArray> hiddenStates,
+                            NDArray pooledOutput, KvCache cache) {
+    public ForwardOutput {
+        hiddenStates = List.copyOf(hiddenStates);
+    }
+}

@@ -1,0 +1,48 @@
+package org.softprompt.backbone;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** The Hugging Face reference fixtures (see shared/hf-fixtures/README.md) and comparison helpers. */
+final class Fixtures {
+    private Fixtures() {}
+
+    /** shared/hf-fixtures/{name}; the test is skipped when the shared folder is not there. */
+    static Path dir(String name) {
+        String shared = System.getProperty("softprompt.shared");
+        assumeTrue(shared != null, "system property softprompt.shared is not set");
+        Path dir = Path.of(shared, "hf-fixtures", name);
+        assumeTrue(Files.isDirectory(dir), dir + " is missing");
+        return dir;
+    }
+
+    /** The inputs and transformers' outputs stored in {name}/reference.safetensors. */
+    static Map<String, NDArray> reference(String name, NDManager manager) {
+        return Safetensors.readAll(dir(name).resolve("reference.safetensors"), manager);
+    }
+
+    static float maxAbsDiff(NDArray a, NDArray b) {
+        if (!a.getShape().equals(b.getShape())) {
+            throw new AssertionError("shapes differ: " + a.getShape() + " vs " + b.getShape());
+        }
+        return a.sub(b).abs().max().getFloat();
+    }
+
+    /** The largest difference at positions where {@code mask} [B, T] is 1 (a and b are [B, T, ...]). */
+    static float maxAbsDiffWhere(NDArray a, NDArray b, NDArray mask) {
+        if (mask == null) {
+            return maxAbsDiff(a, b);
+        }
+        NDArray keep = mask.toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+        while (keep.getShape().dimension() < a.getShape().dimension()) {
+            keep = keep.expandDims(-1);
+        }
+        return a.sub(b).abs().mul(keep).max().getFloat();
+    }
+}
