@@ -52,6 +52,17 @@ public final class Splits {
         return byCounts(items, seed, items.size() - testCount, 0, note);
     }
 
+    /**
+     * The first {@code size} items of a seeded order: a low-data training subset (Prefix-Tuning's 50/100/200/500
+     * examples, one subset per seed).
+     */
+    public static <T> List<T> subsample(List<T> items, int size, long seed) {
+        if (size < 0 || size > items.size()) {
+            throw new IllegalArgumentException("Cannot take " + size + " of " + items.size() + " items");
+        }
+        return shuffled(items, seed).subList(0, size);
+    }
+
     static void checkFractions(double trainFraction, double devFraction) {
         if (!(trainFraction >= 0 && devFraction >= 0 && trainFraction + devFraction <= 1.0 + 1e-9)) {
             throw new IllegalArgumentException("Fractions must be >= 0 and sum to at most 1, got train "

@@ -72,5 +72,10 @@ class FewShotTest {
         assertNotEquals(split.train(), Splits.byFractions(numbers, 10, 0.5, 0.1, "test split").train());
         assertThrows(IllegalArgumentException.class, () -> Splits.byFractions(numbers, 1, 0.8, 0.3, "x"));
         assertThrows(IllegalArgumentException.class, () -> new Split<>(List.of(), List.of(), List.of(), " "));
+        List<Integer> small = Splits.subsample(numbers, 50, 3);
+        assertEquals(50, new HashSet<>(small).size());
+        assertEquals(small, Splits.subsample(numbers, 50, 3));
+        assertEquals(small.subList(0, 20), Splits.subsample(numbers, 20, 3));
+        assertNotEquals(small, Splits.subsample(numbers, 50, 4));
     }
 }

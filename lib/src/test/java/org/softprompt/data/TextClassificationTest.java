@@ -71,6 +71,30 @@ class TextClassificationTest {
         assertEquals(Map.of("entailment", 283, "not_entailment", 284), FewShot.counts(tc.rte(1, false), TextPair::label));
         assertEquals(Map.of("entailment", 410, "not_entailment", 390), FewShot.counts(tc.rte(3, true), TextPair::label));
         assertThrows(IllegalArgumentException.class, () -> tc.rte(4, false));
+
+        // The overlap with SuperGLUE RTE stated in the javadoc.
+        TestData.dataset("superglue");
+        SuperGlue sg = SuperGlue.open(TestData.root().resolve("superglue"));
+        java.util.Set<String> sgTrain = new java.util.HashSet<>();
+        sg.rteFull(SuperGlue.FullSplit.TRAIN).forEach(r -> sgTrain.add(r.premise().strip() + "\t" + r.hypothesis().strip()));
+        java.util.Set<String> sgVal = new java.util.HashSet<>();
+        sg.rteFull(SuperGlue.FullSplit.VALIDATION).forEach(r -> sgVal.add(r.premise().strip() + "\t" + r.hypothesis().strip()));
+        int devInTrain = 0;
+        int devInVal = 0;
+        int testInEither = 0;
+        for (int k = 1; k <= 3; k++) {
+            for (TextPair p : tc.rte(k, false)) {
+                devInTrain += sgTrain.contains(p.first() + "\t" + p.second()) ? 1 : 0;
+                devInVal += sgVal.contains(p.first() + "\t" + p.second()) ? 1 : 0;
+            }
+            for (TextPair p : tc.rte(k, true)) {
+                String key = p.first() + "\t" + p.second();
+                testInEither += sgTrain.contains(key) || sgVal.contains(key) ? 1 : 0;
+            }
+        }
+        assertEquals(1545, devInTrain);
+        assertEquals(172, devInVal);
+        assertEquals(0, testInEither);
     }
 
     @Test
