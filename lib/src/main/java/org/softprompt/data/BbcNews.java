@@ -89,8 +89,8 @@ public final class BbcNews {
                     + " or test categories " + testCategories);
         }
         Split<Article> trainDev = Splits.byFractions(pool, seed, 1.0 - devFraction, devFraction, "-");
-        String note = String.format("BBC News %s (stand-in for XSUM): train %s (%d articles, %d held out as dev, "
-                + "seed %d), test %s (%d articles); duplicate bodies removed.", name, new TreeSet<>(trainCategories),
+        String note = String.format("BBC News %s (stand-in for XSUM): train on %s (%d train + %d dev "
+                + "articles, dev drawn with seed %d), test on %s (%d articles); duplicate bodies removed.", name, new TreeSet<>(trainCategories),
                 trainDev.train().size(), trainDev.dev().size(), seed, new TreeSet<>(testCategories), test.size());
         return new Split<>(trainDev.train(), trainDev.dev(), test, note);
     }
