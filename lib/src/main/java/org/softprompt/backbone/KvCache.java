@@ -2,6 +2,7 @@ package org.softprompt.backbone;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 
 /**
  * The keys and values of past tokens, per layer ([B, heads, S, headDim]), for incremental decoding with a causal
@@ -60,8 +61,8 @@ public final class KvCache implements AutoCloseable {
      */
     void commit(NDArray[] newKeys, NDArray[] newValues) {
         for (int layer = 0; layer < keys.length; layer++) {
-            newKeys[layer].attach(manager);
-            newValues[layer].attach(manager);
+            keep(newKeys[layer]);
+            keep(newValues[layer]);
             if (keys[layer] != null) {
                 keys[layer].close();
                 values[layer].close();
@@ -82,13 +83,22 @@ public final class KvCache implements AutoCloseable {
             }
             NDArray k = keys[layer].get(rows);
             NDArray v = values[layer].get(rows);
-            k.attach(manager);
-            v.attach(manager);
+            keep(k);
+            keep(v);
             keys[layer].close();
             values[layer].close();
             keys[layer] = k;
             values[layer] = v;
         }
+    }
+
+    /**
+     * Takes ownership of an array: into the cache's manager, and out of any enclosing {@link NDScope}, which would
+     * otherwise free it when a caller's per-step scope closes (decoding runs each step in a scope).
+     */
+    private void keep(NDArray array) {
+        NDScope.unregister(array);
+        array.attach(manager);
     }
 
     /** Forgets every cached token. */

@@ -47,34 +47,46 @@ public final class Generator {
         for (int b = 0; b < batch; b++) {
             tokens.add(new ArrayList<>());
         }
-        try (NDScope scope = new NDScope()) {
-            NDArray logProbs = decoder.start(promptIds, promptMask);
+        NDArray logProbs = carry(decoder.start(promptIds, promptMask));
+        try {
             for (int t = 1; t <= config.maxNewTokens(); t++) {
-                NDArray masked = logProbs.add(mask(manager, logProbs.getShape().get(1), config, t));
-                long[] chosen = masked.argMax(1).toLongArray();
-                float[] chosenLogProb = masked.gather(manager.create(chosen, new Shape(batch, 1)), 1).toFloatArray();
-                long[] feed = new long[batch];
-                boolean allFinished = true;
-                for (int b = 0; b < batch; b++) {
-                    if (finished[b]) {
-                        feed[b] = config.padTokenId();
-                        continue;
+                NDArray next = null;
+                // One scope per step: its temporaries are freed at once; the next step's scores are carried out.
+                try (NDScope step = new NDScope()) {
+                    NDArray masked = logProbs.add(mask(manager, logProbs.getShape().get(1), config, t));
+                    long[] chosen = masked.argMax(1).toLongArray();
+                    float[] chosenLogProb = masked.gather(manager.create(chosen, new Shape(batch, 1)), 1)
+                            .toFloatArray();
+                    long[] feed = new long[batch];
+                    boolean allFinished = true;
+                    for (int b = 0; b < batch; b++) {
+                        if (finished[b]) {
+                            feed[b] = config.padTokenId();
+                            continue;
+                        }
+                        int token = (int) chosen[b];
+                        logProbability[b] += chosenLogProb[b];
+                        if (config.eosTokenIds().contains(token)) {
+                            finished[b] = true;
+                        } else {
+                            tokens.get(b).add(token);
+                        }
+                        feed[b] = token;
+                        allFinished &= finished[b];
                     }
-                    int token = (int) chosen[b];
-                    logProbability[b] += chosenLogProb[b];
-                    if (config.eosTokenIds().contains(token)) {
-                        finished[b] = true;
-                    } else {
-                        tokens.get(b).add(token);
+                    if (!allFinished && t < config.maxNewTokens()) {
+                        next = carry(decoder.next(manager.create(feed)));
                     }
-                    feed[b] = token;
-                    allFinished &= finished[b];
                 }
-                if (allFinished || t == config.maxNewTokens()) {
+                logProbs.close();
+                logProbs = next;
+                if (next == null) {
                     break;
                 }
-                NDArray feedArray = manager.create(feed);
-                logProbs = decoder.next(feedArray);
+            }
+        } finally {
+            if (logProbs != null) {
+                logProbs.close();
             }
         }
         List<Generation> generations = new ArrayList<>();
@@ -143,73 +155,86 @@ public final class Generator {
         for (int b = 0; b < batch; b++) {
             finished[b] = new Finished();
         }
+        NDArray logProbs;
         try (NDScope scope = new NDScope()) {
             long[] expand = new long[rows];
             for (int r = 0; r < rows; r++) {
                 expand[r] = r / beams;
             }
             NDArray expandIndices = manager.create(expand);
-            NDArray logProbs = decoder.start(promptIds, promptMask).get(new NDIndex("{}", expandIndices));
+            logProbs = carry(decoder.start(promptIds, promptMask).get(new NDIndex("{}", expandIndices)));
             decoder.select(expandIndices);
-            long vocab = logProbs.getShape().get(1);
+        }
+        long vocab = logProbs.getShape().get(1);
+        try {
             for (int t = 1; t <= config.maxNewTokens(); t++) {
-                NDArray total = logProbs.add(mask(manager, vocab, config, t))
-                        .add(manager.create(toFloats(beamScores), new Shape(rows, 1)))
-                        .reshape(batch, beams * vocab);
-                NDList top = total.topK(Math.min(candidates, (int) (beams * vocab)), 1, true, true);
-                float[] topScores = top.get(0).toFloatArray();
-                long[] topIndices = top.get(1).toType(DataType.INT64, false).toLongArray();
-                int width = (int) top.get(0).getShape().get(1);
+                NDArray next = null;
+                try (NDScope step = new NDScope()) {
+                    NDArray total = logProbs.add(mask(manager, vocab, config, t))
+                            .add(manager.create(toFloats(beamScores), new Shape(rows, 1)))
+                            .reshape(batch, beams * vocab);
+                    NDList top = total.topK(Math.min(candidates, (int) (beams * vocab)), 1, true, true);
+                    float[] topScores = top.get(0).toFloatArray();
+                    long[] topIndices = top.get(1).toType(DataType.INT64, false).toLongArray();
+                    int width = (int) top.get(0).getShape().get(1);
 
-                long[] select = new long[rows];
-                long[] feed = new long[rows];
-                double[] nextScores = new double[rows];
-                int[][] nextHistory = new int[rows][];
-                for (int b = 0; b < batch; b++) {
-                    int kept = 0;
-                    if (!done[b]) {
-                        for (int rank = 0; rank < width && kept < beams; rank++) {
-                            double score = topScores[b * width + rank];
-                            if (score == Double.NEGATIVE_INFINITY) {
-                                break;
-                            }
-                            long flat = topIndices[b * width + rank];
-                            int row = b * beams + (int) (flat / vocab);
-                            int token = (int) (flat % vocab);
-                            if (config.eosTokenIds().contains(token)) {
-                                if (rank < beams) { // as Hugging Face: only top-ranked EOS candidates finish
-                                    finished[b].add(history[row], score, true, normalise(score, t, config), beams);
+                    long[] select = new long[rows];
+                    long[] feed = new long[rows];
+                    double[] nextScores = new double[rows];
+                    int[][] nextHistory = new int[rows][];
+                    for (int b = 0; b < batch; b++) {
+                        int kept = 0;
+                        if (!done[b]) {
+                            for (int rank = 0; rank < width && kept < beams; rank++) {
+                                double score = topScores[b * width + rank];
+                                if (score == Double.NEGATIVE_INFINITY) {
+                                    break;
                                 }
-                                continue;
+                                long flat = topIndices[b * width + rank];
+                                int row = b * beams + (int) (flat / vocab);
+                                int token = (int) (flat % vocab);
+                                if (config.eosTokenIds().contains(token)) {
+                                    if (rank < beams) { // as Hugging Face: only top-ranked EOS candidates finish
+                                        finished[b].add(history[row], score, true, normalise(score, t, config), beams);
+                                    }
+                                    continue;
+                                }
+                                int slot = b * beams + kept++;
+                                select[slot] = row;
+                                feed[slot] = token;
+                                nextScores[slot] = score;
+                                nextHistory[slot] = append(history[row], token);
                             }
-                            int slot = b * beams + kept++;
-                            select[slot] = row;
-                            feed[slot] = token;
-                            nextScores[slot] = score;
-                            nextHistory[slot] = append(history[row], token);
+                            done[b] = isDone(finished[b], nextScores, b, beams, kept, t, config);
                         }
-                        done[b] = isDone(finished[b], nextScores, b, beams, kept, t, config);
+                        for (int k = kept; k < beams; k++) { // finished prompts (or too few live beams): idle rows
+                            int slot = b * beams + k;
+                            select[slot] = b * beams;
+                            feed[slot] = config.padTokenId();
+                            nextScores[slot] = Double.NEGATIVE_INFINITY;
+                            nextHistory[slot] = history[b * beams];
+                        }
                     }
-                    for (int k = kept; k < beams; k++) { // finished prompts (or too few live beams): idle rows
-                        int slot = b * beams + k;
-                        select[slot] = b * beams;
-                        feed[slot] = config.padTokenId();
-                        nextScores[slot] = Double.NEGATIVE_INFINITY;
-                        nextHistory[slot] = history[b * beams];
+                    history = nextHistory;
+                    beamScores = nextScores;
+                    boolean allDone = true;
+                    for (boolean d : done) {
+                        allDone &= d;
+                    }
+                    if (!allDone && t < config.maxNewTokens()) {
+                        decoder.select(manager.create(select));
+                        next = carry(decoder.next(manager.create(feed)));
                     }
                 }
-                history = nextHistory;
-                beamScores = nextScores;
-                boolean allDone = true;
-                for (boolean d : done) {
-                    allDone &= d;
-                }
-                if (allDone || t == config.maxNewTokens()) {
+                logProbs.close();
+                logProbs = next;
+                if (next == null) {
                     break;
                 }
-                NDArray selectIndices = manager.create(select);
-                decoder.select(selectIndices);
-                logProbs = decoder.next(manager.create(feed));
+            }
+        } finally {
+            if (logProbs != null) {
+                logProbs.close();
             }
         }
         List<Generation> generations = new ArrayList<>();
@@ -226,6 +251,12 @@ public final class Generator {
             generations.add(finished[b].best());
         }
         return generations;
+    }
+
+    /** Keeps an array alive past the scope it was made in (the caller closes it). */
+    private static NDArray carry(NDArray array) {
+        NDScope.unregister(array);
+        return array;
     }
 
     private static boolean isDone(Finished finished, double[] liveScores, int b, int beams, int live, int t,

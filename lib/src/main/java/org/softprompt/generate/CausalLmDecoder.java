@@ -1,0 +1,165 @@
+package org.softprompt.generate;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.softprompt.backbone.Backbone;
+import org.softprompt.backbone.ForwardInput;
+import org.softprompt.backbone.ForwardOutput;
+import org.softprompt.backbone.KvCache;
+import org.softprompt.backbone.LayerPrefixes;
+import org.softprompt.backbone.Prefix;
+
+/**
+ * A causal language model (GPT-2, or BERT with is_decoder) as a {@link Decoder}, optionally with per-layer
+ * key/value prefixes: the way Prefix-Tuning enters generation. With the KV cache each step feeds one token per
+ * row; without it every step recomputes the whole sequence (slow, and kept as the reference that the cached path
+ * must equal).
+ *
+ * <p>Prompts are left-padded; position ids follow Hugging Face's generate (cumulative sum of the mask minus one),
+ * shifted by {@code positionOffset} (Prefix-Tuning as PEFT and Li &amp; Liang run it counts the prefix as past
+ * tokens: offset = prefix length). Prefixes with a batch of one are shared by all rows; with a batch of B they are
+ * per prompt and follow their rows through beam search.
+ */
+public final class CausalLmDecoder implements Decoder, AutoCloseable {
+    private final Backbone model;
+    private final NDManager manager;
+    private final boolean useCache;
+    private final long positionOffset;
+    private LayerPrefixes prefixes;
+    private KvCache cache;
+    /** [rows, length so far]: the whole sequence (uncached) or only its mask (cached). */
+    private NDArray ids;
+    private NDArray mask;
+    private NDArray lastPosition;
+
+    public CausalLmDecoder(Backbone model, NDManager manager, LayerPrefixes prefixes, long positionOffset,
+            boolean useCache) {
+        if (useCache && !model.supportsCache()) {
+            throw new IllegalArgumentException(model.architecture() + " has no KV cache (not a causal model)");
+        }
+        this.model = model;
+        this.manager = manager.newSubManager();
+        this.prefixes = prefixes;
+        this.positionOffset = positionOffset;
+        this.useCache = useCache;
+    }
+
+    /** A decoder on the KV cache without prefixes. */
+    public static CausalLmDecoder of(Backbone model, NDManager manager) {
+        return new CausalLmDecoder(model, manager, null, 0, true);
+    }
+
+    @Override
+    public NDArray start(NDArray promptIds, NDArray promptMask) {
+        NDArray maskLong = promptMask.toType(DataType.INT64, false);
+        // Hugging Face: position = (number of real tokens so far) - 1, and 1 on padding (it is masked anyway).
+        NDArray positions = maskLong.cumSum(1).sub(1).maximum(0).add(positionOffset);
+        setIds(promptIds.toType(DataType.INT64, false));
+        setMask(maskLong);
+        setLastPosition(positions.get(new NDIndex(":, -1:")));
+        if (useCache) {
+            replaceCache();
+        }
+        return logProbsOfLast(forward(promptIds, positions));
+    }
+
+    @Override
+    public NDArray next(NDArray tokens) {
+        NDArray column = tokens.toType(DataType.INT64, false).reshape(-1, 1);
+        setMask(mask.concat(column.onesLike(), 1));
+        setLastPosition(lastPosition.add(1));
+        if (useCache) {
+            return logProbsOfLast(forward(column, lastPosition));
+        }
+        setIds(ids.concat(column, 1));
+        NDArray positions = mask.cumSum(1).sub(1).maximum(0).add(positionOffset);
+        return logProbsOfLast(forward(ids, positions));
+    }
+
+    @Override
+    public void select(NDArray indices) {
+        NDArray rows = indices.toType(DataType.INT64, false);
+        setIds(ids.get(rows));
+        setMask(mask.get(rows));
+        setLastPosition(lastPosition.get(rows));
+        if (cache != null) {
+            cache.reorder(rows);
+        }
+        if (prefixes != null) {
+            List<Prefix> moved = new ArrayList<>();
+            for (int layer = 0; layer < prefixes.numLayers(); layer++) {
+                Prefix p = prefixes.get(layer);
+                if (p == null || p.batchSize() == 1) {
+                    moved.add(p);
+                } else {
+                    moved.add(new Prefix(keep(p.key().get(rows)), keep(p.value().get(rows)),
+                            p.mask() == null || p.mask().getShape().get(0) == 1 ? p.mask() : keep(p.mask().get(rows))));
+                }
+            }
+            prefixes = LayerPrefixes.of(moved);
+        }
+    }
+
+    private NDArray forward(NDArray inputIds, NDArray positions) {
+        ForwardInput input = ForwardInput.ofIds(inputIds).withAttentionMask(mask).withPositionIds(positions)
+                .withPrefixes(prefixes);
+        if (useCache) {
+            input = input.withCache(cache);
+        }
+        ForwardOutput output = model.forward(input);
+        return output.logits();
+    }
+
+    private static NDArray logProbsOfLast(NDArray logits) {
+        return logits.get(new NDIndex(":, -1, :")).logSoftmax(1);
+    }
+
+    private void replaceCache() {
+        if (cache != null) {
+            cache.close();
+        }
+        cache = new KvCache(model.numLayers(), manager);
+    }
+
+    private NDArray keep(NDArray array) {
+        NDScope.unregister(array);
+        array.attach(manager);
+        return array;
+    }
+
+    private void setIds(NDArray value) {
+        ids = replace(ids, value);
+    }
+
+    private void setMask(NDArray value) {
+        mask = replace(mask, value);
+    }
+
+    private void setLastPosition(NDArray value) {
+        lastPosition = replace(lastPosition, value);
+    }
+
+    /** Decoding state outlives each step's scope: it is owned here, and the previous value is freed. */
+    private NDArray replace(NDArray old, NDArray value) {
+        keep(value);
+        if (old != null && old != value) {
+            old.close();
+        }
+        return value;
+    }
+
+    @Override
+    public void close() {
+        if (cache != null) {
+            cache.close();
+        }
+        manager.close();
+    }
+}
