@@ -8,6 +8,7 @@ import com.google.gson.JsonObject;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
@@ -71,6 +72,27 @@ public abstract class Backbone implements AutoCloseable {
 
     public int headDim() {
         return config().headDim();
+    }
+
+    /** One transformer layer of a forward pass: layer {@code index} applied to {@code hidden}. */
+    interface Layer {
+        NDArray apply(int index, NDArray hidden);
+    }
+
+    /**
+     * Runs every layer in order, the {@link Hooks#beforeLayer} hook on each layer's input first, and adds each
+     * layer's input to {@code hiddenStates} when they were asked for; the final hidden state is the caller's to add
+     * (before or after a final LayerNorm, as the architecture's transformers class does).
+     */
+    NDArray runLayers(NDArray hidden, ForwardInput in, List<NDArray> hiddenStates, Layer layer) {
+        for (int index = 0; index < numLayers(); index++) {
+            hidden = Nn.adopt(in.hooks().beforeLayer(index, hidden), hidden);
+            if (in.outputHiddenStates()) {
+                hiddenStates.add(hidden);
+            }
+            hidden = layer.apply(index, hidden);
+        }
+        return hidden;
     }
 
     /** A tensor by its Hugging Face name. */

@@ -208,13 +208,7 @@ public final class Bert extends Backbone {
             AttentionContext attention = new AttentionContext(scope, "BERT", numLayers(), config.isDecoder(),
                     batch, hidden.getShape().get(1), in.attentionMask(), in.prefixes(), cache);
             List<NDArray> hiddenStates = new ArrayList<>();
-            for (int layer = 0; layer < numLayers(); layer++) {
-                hidden = Nn.adopt(in.hooks().beforeLayer(layer, hidden), hidden);
-                if (in.outputHiddenStates()) {
-                    hiddenStates.add(hidden);
-                }
-                hidden = layer(layer, hidden, attention, in);
-            }
+            hidden = runLayers(hidden, in, hiddenStates, (layer, x) -> layer(layer, x, attention, in));
             if (in.outputHiddenStates()) {
                 hiddenStates.add(hidden);
             }

@@ -138,13 +138,7 @@ public final class Gpt2 extends Backbone {
             AttentionContext attention = new AttentionContext(scope, "GPT-2", numLayers(), true,
                     hidden.getShape().get(0), hidden.getShape().get(1), in.attentionMask(), in.prefixes(), cache);
             List<NDArray> hiddenStates = new ArrayList<>();
-            for (int layer = 0; layer < numLayers(); layer++) {
-                hidden = Nn.adopt(in.hooks().beforeLayer(layer, hidden), hidden);
-                if (in.outputHiddenStates()) {
-                    hiddenStates.add(hidden);
-                }
-                hidden = block(layer, hidden, attention, in);
-            }
+            hidden = runLayers(hidden, in, hiddenStates, (layer, x) -> block(layer, x, attention, in));
             hidden = Nn.layerNorm(hidden, weight("transformer.ln_f.weight"), weight("transformer.ln_f.bias"),
                     config.layerNormEps());
             if (in.outputHiddenStates()) {

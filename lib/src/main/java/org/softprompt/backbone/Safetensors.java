@@ -5,8 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -28,6 +26,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -38,9 +37,9 @@ import java.util.Map;
  * lives twice in memory while loading, and offsets are {@code int}, so files over 2 GB fail) and its writer emits
  * neither the {@code {"format":"pt"}} metadata that transformers requires nor an aligned header. Here each tensor is
  * memory-mapped and copied straight into PyTorch-owned memory, so loading needs no Java heap beyond the header.
+ * Writing is {@link SafetensorsWriter}'s; {@link #write} is its shortcut for tensors already in memory.
  */
 public final class Safetensors {
-    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
     /** A header larger than this is not a safetensors file (the Rust reader uses the same bound). */
     private static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
 
@@ -239,91 +238,33 @@ public final class Safetensors {
         return view.duplicate();
     }
 
-    /** Copies little-endian elements into a buffer of native byte order (a big-endian or unaligned fallback). */
-    private static void copyElements(ByteBuffer littleEndian, ByteBuffer target, int elementBytes) {
-        switch (elementBytes) {
-            case 8 -> target.asLongBuffer().put(littleEndian.asLongBuffer());
-            case 4 -> target.asIntBuffer().put(littleEndian.asIntBuffer());
-            case 2 -> target.asShortBuffer().put(littleEndian.asShortBuffer());
-            default -> target.put(littleEndian);
-        }
-    }
-
     /**
-     * Writes {@code tensors} (each under its map key) with {@code {"format":"pt"}} plus {@code metadata}, the header
-     * padded to a multiple of 8 bytes as the reference writer does. Atomic: the data goes to a temporary file in the
-     * same folder that is then moved over {@code file}.
+     * Copies elements from {@code source} into {@code target}, converting from the source's byte order to the
+     * target's (the reader's big-endian or unaligned fallback, and the writer's big-endian one).
      */
-    public static void write(Path file, Map<String, NDArray> tensors, Map<String, String> metadata) {
-        JsonObject header = new JsonObject();
-        JsonObject meta = new JsonObject();
-        meta.addProperty("format", "pt");
-        metadata.forEach(meta::addProperty);
-        header.add("__metadata__", meta);
-        long offset = 0;
-        for (Map.Entry<String, NDArray> entry : tensors.entrySet()) {
-            NDArray array = entry.getValue();
-            long bytes = array.size() * array.getDataType().getNumOfBytes();
-            JsonObject info = new JsonObject();
-            info.addProperty("dtype", array.getDataType().asSafetensors());
-            JsonArray shape = new JsonArray();
-            for (long dimension : array.getShape().getShape()) {
-                shape.add(dimension);
-            }
-            info.add("shape", shape);
-            JsonArray offsets = new JsonArray();
-            offsets.add(offset);
-            offsets.add(offset + bytes);
-            info.add("data_offsets", offsets);
-            header.add(entry.getKey(), info);
-            offset += bytes;
-        }
-        byte[] json = GSON.toJson(header).getBytes(StandardCharsets.UTF_8);
-        int padded = (json.length + 7) / 8 * 8;
-        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
-        head.putLong(padded).put(json);
-        while (head.hasRemaining()) {
-            head.put((byte) ' ');
-        }
-        head.flip();
-
-        Path folder = file.toAbsolutePath().getParent();
-        try {
-            Files.createDirectories(folder);
-            Path temp = Files.createTempFile(folder, "." + file.getFileName(), ".tmp");
-            try {
-                try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE,
-                        StandardOpenOption.TRUNCATE_EXISTING)) {
-                    writeFully(out, head);
-                    for (NDArray array : tensors.values()) {
-                        ByteBuffer data = array.toByteBuffer();
-                        if (data.order() != ByteOrder.LITTLE_ENDIAN && array.getDataType().getNumOfBytes() > 1) {
-                            ByteBuffer little = ByteBuffer.allocate(data.remaining()).order(ByteOrder.LITTLE_ENDIAN);
-                            copyElementsTo(data, little, array.getDataType().getNumOfBytes());
-                            little.flip();
-                            data = little;
-                        }
-                        writeFully(out, data);
-                    }
-                    out.force(true);
-                }
-                moveAtomically(temp, file);
-            } finally {
-                Files.deleteIfExists(temp);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void copyElementsTo(ByteBuffer source, ByteBuffer target, int elementBytes) {
+    static void copyElements(ByteBuffer source, ByteBuffer target, int elementBytes) {
         switch (elementBytes) {
             case 8 -> target.asLongBuffer().put(source.asLongBuffer());
             case 4 -> target.asIntBuffer().put(source.asIntBuffer());
             case 2 -> target.asShortBuffer().put(source.asShortBuffer());
             default -> target.put(source);
         }
-        target.position(source.remaining());
+    }
+
+    /**
+     * Writes {@code tensors} (each under its map key, in map order) with {@code {"format":"pt"}} plus
+     * {@code metadata}, atomically, through {@link SafetensorsWriter} (one tensor's bytes on the heap at a time).
+     */
+    public static void write(Path file, Map<String, NDArray> tensors, Map<String, String> metadata) {
+        List<SafetensorsWriter.Tensor> layout = tensors.entrySet().stream()
+                .map(e -> SafetensorsWriter.Tensor.of(e.getKey(), e.getValue())).toList();
+        try (SafetensorsWriter writer = new SafetensorsWriter(file, layout, metadata)) {
+            for (Map.Entry<String, NDArray> entry : tensors.entrySet()) {
+                writer.write(entry.getKey(), entry.getValue());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** Moves {@code temp} over {@code target} atomically where the file system can. */
@@ -341,12 +282,6 @@ public final class Safetensors {
             if (read < 0) {
                 throw new IOException("unexpected end of file");
             }
-        }
-    }
-
-    private static void writeFully(FileChannel channel, ByteBuffer buffer) throws IOException {
-        while (buffer.hasRemaining()) {
-            channel.write(buffer);
         }
     }
 

@@ -162,13 +162,7 @@ public final class Vit extends Backbone {
             AttentionContext attention = new AttentionContext(scope, "ViT", numLayers(), false,
                     hidden.getShape().get(0), hidden.getShape().get(1), null, in.prefixes(), null);
             List<NDArray> hiddenStates = new ArrayList<>();
-            for (int layer = 0; layer < numLayers(); layer++) {
-                hidden = Nn.adopt(in.hooks().beforeLayer(layer, hidden), hidden);
-                if (in.outputHiddenStates()) {
-                    hiddenStates.add(hidden);
-                }
-                hidden = layer(layer, hidden, attention, in);
-            }
+            hidden = runLayers(hidden, in, hiddenStates, (layer, x) -> layer(layer, x, attention, in));
             if (in.outputHiddenStates()) {
                 hiddenStates.add(hidden);
             }

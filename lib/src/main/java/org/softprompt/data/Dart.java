@@ -79,7 +79,7 @@ public final class Dart {
             }
             JsonObject object = element.getAsJsonObject();
             List<Triple> triples = new ArrayList<>();
-            for (JsonElement t : array(object, "tripleset", file, where)) {
+            for (JsonElement t : DataFiles.array(object, "tripleset", file, where)) {
                 JsonArray parts = t.isJsonArray() ? t.getAsJsonArray() : null;
                 if (parts == null || parts.size() != 3) {
                     throw DataException.at(file, 0, where + ": a tripleset item should be [subject, predicate, "
@@ -89,7 +89,7 @@ public final class Dart {
                         parts.get(2).getAsString()));
             }
             List<Annotation> annotations = new ArrayList<>();
-            for (JsonElement a : array(object, "annotations", file, where)) {
+            for (JsonElement a : DataFiles.array(object, "annotations", file, where)) {
                 JsonObject annotation = a.getAsJsonObject();
                 String text = DataFiles.string(annotation, "text", file, 0).strip();
                 if (!text.isEmpty()) {
@@ -139,14 +139,5 @@ public final class Dart {
             throw DataException.at(file, 0, where + ": no non-empty reference");
         }
         return new Entry(id, triples, annotations);
-    }
-
-    private static JsonArray array(JsonObject object, String field, Path file, String where) {
-        JsonElement value = object.get(field);
-        if (value == null || !value.isJsonArray()) {
-            throw DataException.at(file, 0, where + ": missing list field '" + field + "' (record has "
-                    + object.keySet() + ")");
-        }
-        return value.getAsJsonArray();
     }
 }

@@ -1,5 +1,6 @@
 package org.softprompt.data;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -161,6 +162,16 @@ final class DataFiles {
             throw DataException.at(file, line, "missing field '" + field + "' (record has " + object.keySet() + ")");
         }
         return value;
+    }
+
+    /** The list {@code field} of a record in a whole-file JSON document; {@code where} names the record. */
+    static JsonArray array(JsonObject object, String field, Path file, String where) {
+        JsonElement value = object.get(field);
+        if (value == null || !value.isJsonArray()) {
+            throw DataException.at(file, 0, where + ": missing list field '" + field + "' (record has "
+                    + object.keySet() + ")");
+        }
+        return value.getAsJsonArray();
     }
 
     static String string(JsonObject object, String field, Path file, int line) {

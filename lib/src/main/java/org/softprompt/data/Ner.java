@@ -309,11 +309,7 @@ public final class Ner {
     }
 
     private static List<String> strings(JsonObject o, String field, Path file, String where) {
-        JsonElement value = o.get(field);
-        if (value == null || !value.isJsonArray()) {
-            throw DataException.at(file, 0, where + ": missing list field '" + field + "' (record has " + o.keySet() + ")");
-        }
-        JsonArray array = value.getAsJsonArray();
+        JsonArray array = DataFiles.array(o, field, file, where);
         List<String> out = new ArrayList<>(array.size());
         array.forEach(e -> out.add(e.getAsString()));
         return out;

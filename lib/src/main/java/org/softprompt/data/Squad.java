@@ -98,11 +98,11 @@ public final class Squad {
             JsonObject article = a.getAsJsonObject();
             String title = DataFiles.string(article, "title", file, 0);
             List<Paragraph> paragraphs = new ArrayList<>();
-            for (JsonElement p : list(article, "paragraphs", file, "article " + title)) {
+            for (JsonElement p : DataFiles.array(article, "paragraphs", file, "article " + title)) {
                 JsonObject paragraph = p.getAsJsonObject();
                 String context = DataFiles.string(paragraph, "context", file, 0);
                 List<Question> questions = new ArrayList<>();
-                for (JsonElement q : list(paragraph, "qas", file, "article " + title)) {
+                for (JsonElement q : DataFiles.array(paragraph, "qas", file, "article " + title)) {
                     questions.add(question(q.getAsJsonObject(), context, file, version));
                 }
                 paragraphs.add(new Paragraph(context, questions));
@@ -179,7 +179,7 @@ public final class Squad {
         String where = "question " + id;
         boolean impossible = q.has("is_impossible") && q.get("is_impossible").getAsBoolean();
         List<Answer> answers = new ArrayList<>();
-        for (JsonElement a : list(q, "answers", file, where)) {
+        for (JsonElement a : DataFiles.array(q, "answers", file, where)) {
             JsonObject answer = a.getAsJsonObject();
             String text = DataFiles.string(answer, "text", file, 0);
             int start = DataFiles.integer(answer, "answer_start", file, 0);
@@ -194,13 +194,5 @@ public final class Squad {
             throw DataException.at(file, 0, where + ": no answers but not marked is_impossible (" + version + ")");
         }
         return new Question(id, DataFiles.string(q, "question", file, 0), answers, impossible);
-    }
-
-    private static Iterable<JsonElement> list(JsonObject o, String field, Path file, String where) {
-        JsonElement value = o.get(field);
-        if (value == null || !value.isJsonArray()) {
-            throw DataException.at(file, 0, where + ": missing list field '" + field + "' (has " + o.keySet() + ")");
-        }
-        return value.getAsJsonArray();
     }
 }

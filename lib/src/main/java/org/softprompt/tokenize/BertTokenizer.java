@@ -35,6 +35,14 @@ public final class BertTokenizer extends HuggingFaceBackedTokenizer {
         return create(json, roles(options), vocabTxt, "this vocabulary");
     }
 
+    /**
+     * The tokenizer.json that transformers makes from a BERT vocab.txt (token to id, as read from the file) with
+     * {@code options}, for writing beside a checkpoint; fails when the cls, sep or unk token is not in {@code vocab}.
+     */
+    public static JsonObject buildTokenizerJson(Map<String, Integer> vocab, BertOptions options) {
+        return BertTokenizerJson.build(vocab, options);
+    }
+
     /** From a Hugging Face {@code tokenizer.json} of the BERT family, with [PAD] [UNK] [CLS] [SEP] [MASK] roles. */
     public static BertTokenizer fromTokenizerJson(Path tokenizerJson) throws IOException {
         return fromTokenizerJson(tokenizerJson, roles(BertOptions.uncased()));

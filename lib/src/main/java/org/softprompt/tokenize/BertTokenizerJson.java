@@ -21,10 +21,7 @@ final class BertTokenizerJson {
         requirePresent(vocab, options.sepToken(), "sep_token");
         requirePresent(vocab, options.unkToken(), "unk_token");
 
-        JsonObject vocabObject = new JsonObject();
-        vocab.entrySet().stream()
-                .sorted(Map.Entry.comparingByValue())
-                .forEach(e -> vocabObject.addProperty(e.getKey(), e.getValue()));
+        JsonObject vocabObject = Json.vocabulary(vocab);
 
         JsonObject model = Json.object(
                 "type", "WordPiece",
@@ -41,18 +38,7 @@ final class BertTokenizerJson {
         specials.add(options.clsToken());
         specials.add(options.sepToken());
         specials.add(options.maskToken());
-        JsonArray added = new JsonArray();
-        specials.stream()
-                .filter(vocab::containsKey)
-                .sorted((a, b) -> Integer.compare(vocab.get(a), vocab.get(b)))
-                .forEach(token -> added.add(Json.object(
-                        "id", vocab.get(token),
-                        "content", token,
-                        "single_word", false,
-                        "lstrip", false,
-                        "rstrip", false,
-                        "normalized", false,
-                        "special", true)));
+        JsonArray added = Json.addedTokens(specials, vocab, false);
 
         String cls = options.clsToken();
         String sep = options.sepToken();

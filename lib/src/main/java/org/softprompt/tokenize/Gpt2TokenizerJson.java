@@ -23,10 +23,7 @@ final class Gpt2TokenizerJson {
      */
     static JsonObject build(Map<String, Integer> vocab, List<Merge> merges, boolean addPrefixSpace,
             List<String> specialTokens) {
-        JsonObject vocabObject = new JsonObject();
-        vocab.entrySet().stream()
-                .sorted(Map.Entry.comparingByValue())
-                .forEach(e -> vocabObject.addProperty(e.getKey(), e.getValue()));
+        JsonObject vocabObject = Json.vocabulary(vocab);
         JsonArray mergeStrings = new JsonArray(merges.size());
         merges.forEach(m -> mergeStrings.add(m.left() + " " + m.right()));
 
@@ -41,20 +38,8 @@ final class Gpt2TokenizerJson {
                 "vocab", vocabObject,
                 "merges", mergeStrings);
 
-        JsonArray added = new JsonArray();
-        specialTokens.stream()
-                .distinct()
-                .filter(vocab::containsKey)
-                .sorted((a, b) -> Integer.compare(vocab.get(a), vocab.get(b)))
-                .forEach(token -> added.add(Json.object(
-                        "id", vocab.get(token),
-                        "content", token,
-                        "single_word", false,
-                        "lstrip", false,
-                        "rstrip", false,
-                        // No normalizer runs for GPT-2, so this flag changes nothing; Hugging Face's gpt2 file has true.
-                        "normalized", true,
-                        "special", true)));
+        // No normalizer runs for GPT-2, so "normalized" changes nothing; Hugging Face's gpt2 file has true.
+        JsonArray added = Json.addedTokens(specialTokens, vocab, true);
 
         return Json.object(
                 "version", "1.0",

@@ -7,6 +7,8 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 
+import java.util.Collection;
+import java.util.Map;
 import java.util.Optional;
 
 /** Small JSON helpers shared by the tokenizer.json builders and readers. */
@@ -50,6 +52,36 @@ final class Json {
             return new JsonPrimitive(flag);
         }
         throw new IllegalArgumentException("not a JSON value: " + value.getClass());
+    }
+
+    /** A vocabulary as tokenizer.json's model holds it: token to id, in id order. */
+    static JsonObject vocabulary(Map<String, Integer> vocab) {
+        JsonObject object = new JsonObject();
+        vocab.entrySet().stream()
+                .sorted(Map.Entry.comparingByValue())
+                .forEach(e -> object.addProperty(e.getKey(), e.getValue()));
+        return object;
+    }
+
+    /**
+     * tokenizer.json's "added_tokens": each of {@code tokens} that {@code vocab} has, once, in id order, as a special
+     * token matched whole; {@code normalized} says whether it is matched in the normalized text.
+     */
+    static JsonArray addedTokens(Collection<String> tokens, Map<String, Integer> vocab, boolean normalized) {
+        JsonArray added = new JsonArray();
+        tokens.stream()
+                .distinct()
+                .filter(vocab::containsKey)
+                .sorted((a, b) -> Integer.compare(vocab.get(a), vocab.get(b)))
+                .forEach(token -> added.add(object(
+                        "id", vocab.get(token),
+                        "content", token,
+                        "single_word", false,
+                        "lstrip", false,
+                        "rstrip", false,
+                        "normalized", normalized,
+                        "special", true)));
+        return added;
     }
 
     /** A member that is a string, or (as tokenizer_config.json writes special tokens) an object with "content". */

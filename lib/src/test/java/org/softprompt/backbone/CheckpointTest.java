@@ -14,11 +14,9 @@ import ai.djl.ndarray.types.Shape;
 
 import com.google.gson.JsonObject;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.softprompt.Engines;
 
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -32,17 +30,8 @@ import java.util.Map;
 
 class CheckpointTest {
     private static final Gpt2Config TINY = Gpt2Config.of(50, 16, 16, 2, 2).withDropout(0);
-    private static NDManager root;
-
-    @BeforeAll
-    static void start() {
-        root = Engines.newManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        root.close();
-    }
+    @RegisterExtension
+    static final RootManager root = new RootManager();
 
     /** The memory-mapped reader returns what DJL's NDList.decode returns: same names, order, dtypes and values. */
     @Test

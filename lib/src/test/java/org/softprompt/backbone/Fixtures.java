@@ -1,5 +1,6 @@
 package org.softprompt.backbone;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -25,6 +26,20 @@ final class Fixtures {
     /** The inputs and transformers' outputs stored in {name}/reference.safetensors. */
     static Map<String, NDArray> reference(String name, NDManager manager) {
         return Safetensors.readAll(dir(name).resolve("reference.safetensors"), manager);
+    }
+
+    /**
+     * Asserts that {@code actual} is within 1e-4 of transformers' {@code expected} (where {@code mask} [B, T] is 1,
+     * if given) and prints the largest difference for the test log.
+     */
+    static void assertMatchesReference(String what, NDArray actual, NDArray expected, NDArray mask) {
+        float difference = maxAbsDiffWhere(actual, expected, mask);
+        System.out.println(what + " max abs diff " + (mask != null ? "(mask 1) " : "") + difference);
+        assertTrue(difference < 1e-4, what + " differs by " + difference);
+    }
+
+    static void assertMatchesReference(String what, NDArray actual, NDArray expected) {
+        assertMatchesReference(what, actual, expected, null);
     }
 
     static float maxAbsDiff(NDArray a, NDArray b) {

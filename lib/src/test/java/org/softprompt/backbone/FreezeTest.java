@@ -9,27 +9,16 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.softprompt.Engines;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 import java.util.function.Predicate;
 
 class FreezeTest {
     private static final Gpt2Config TINY = Gpt2Config.of(60, 16, 16, 3, 2).withDropout(0);
-    private static NDManager root;
-
-    @BeforeAll
-    static void start() {
-        root = Engines.newManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        root.close();
-    }
+    @RegisterExtension
+    static final RootManager root = new RootManager();
 
     @Test
     void everythingIsFrozenAfterLoadingAndSelectionsUnfreezeExactlyTheirNames() {

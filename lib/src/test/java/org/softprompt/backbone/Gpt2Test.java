@@ -14,11 +14,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.softprompt.Engines;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,17 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 class Gpt2Test {
     private static final Gpt2Config TINY = Gpt2Config.of(97, 32, 24, 3, 4).withDropout(0);
-    private static NDManager root;
-
-    @BeforeAll
-    static void start() {
-        root = Engines.newManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        root.close();
-    }
+    @RegisterExtension
+    static final RootManager root = new RootManager();
 
     @Test
     void reproducesTransformersLogitsAndHiddenStates() {
@@ -49,14 +38,11 @@ class Gpt2Test {
             Map<String, NDArray> ref = Fixtures.reference("tiny-gpt2", manager);
             ForwardOutput out = model.forward(ForwardInput.ofIds(ref.get("input_ids"))
                     .withAttentionMask(ref.get("attention_mask")).withHiddenStates(true));
-            float logits = Fixtures.maxAbsDiff(out.logits(), ref.get("logits"));
-            System.out.println("tiny-gpt2 logits max abs diff " + logits);
-            assertTrue(logits < 1e-4, "logits differ by " + logits);
+            Fixtures.assertMatchesReference("tiny-gpt2 logits", out.logits(), ref.get("logits"));
             assertEquals(4, out.hiddenStates().size());
             for (int i = 0; i < 4; i++) {
-                float d = Fixtures.maxAbsDiff(out.hiddenStates().get(i), ref.get("hidden_states." + i));
-                System.out.println("tiny-gpt2 hidden_states." + i + " max abs diff " + d);
-                assertTrue(d < 1e-4, "hidden state " + i + " differs by " + d);
+                Fixtures.assertMatchesReference("tiny-gpt2 hidden_states." + i, out.hiddenStates().get(i),
+                        ref.get("hidden_states." + i));
             }
             assertTrue(model.loadReport().isClean(), model.loadReport().toString());
             assertEquals(out.hiddenStates().get(3), out.lastHiddenState());
@@ -87,9 +73,7 @@ class Gpt2Test {
             NDArray positions = manager.arange(virtualTokens, (int) (virtualTokens + length)).reshape(1, length);
             ForwardOutput out = model.forward(ForwardInput.ofIds(ids)
                     .withPrefixes(LayerPrefixes.of(prefixes)).withPositionIds(positions));
-            float d = Fixtures.maxAbsDiff(out.logits(), ref.get("logits"));
-            System.out.println("peft-prefix logits max abs diff " + d);
-            assertTrue(d < 1e-4, "logits differ by " + d);
+            Fixtures.assertMatchesReference("peft-prefix logits", out.logits(), ref.get("logits"));
             assertEquals(new Shape(batch, length, 311), out.logits().getShape());
         }
     }

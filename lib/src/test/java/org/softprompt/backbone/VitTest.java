@@ -13,11 +13,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.softprompt.Engines;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,17 +25,8 @@ import java.util.Map;
 
 class VitTest {
     private static final VitConfig TINY = VitConfig.of(16, 4, 24, 3, 4, 48, 5);
-    private static NDManager root;
-
-    @BeforeAll
-    static void start() {
-        root = Engines.newManager();
-    }
-
-    @AfterAll
-    static void stop() {
-        root.close();
-    }
+    @RegisterExtension
+    static final RootManager root = new RootManager();
 
     @Test
     void reproducesTransformersLogitsAndHiddenStates() {
@@ -46,14 +35,11 @@ class VitTest {
             Map<String, NDArray> ref = Fixtures.reference("tiny-vit", manager);
             ForwardOutput out = model.forward(ForwardInput.ofPixels(ref.get("pixel_values")).withHiddenStates(true));
             assertEquals("ViTForImageClassification", model.architecture());
-            float logits = Fixtures.maxAbsDiff(out.logits(), ref.get("logits"));
-            System.out.println("tiny-vit logits max abs diff " + logits);
-            assertTrue(logits < 1e-4, "logits differ by " + logits);
+            Fixtures.assertMatchesReference("tiny-vit logits", out.logits(), ref.get("logits"));
             assertEquals(3, out.hiddenStates().size());
             for (int i = 0; i < 3; i++) {
-                float d = Fixtures.maxAbsDiff(out.hiddenStates().get(i), ref.get("hidden_states." + i));
-                System.out.println("tiny-vit hidden_states." + i + " max abs diff " + d);
-                assertTrue(d < 1e-4, "hidden state " + i + " differs by " + d);
+                Fixtures.assertMatchesReference("tiny-vit hidden_states." + i, out.hiddenStates().get(i),
+                        ref.get("hidden_states." + i));
             }
         }
     }

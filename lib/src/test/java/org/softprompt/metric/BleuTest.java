@@ -24,19 +24,17 @@ class BleuTest {
 
     @TestFactory
     Stream<DynamicTest> matchesSacrebleuOnEveryFixtureCase() {
-        return MetricFixtures.cases("sacrebleu_bleu.json").stream().map(c -> DynamicTest.dynamicTest(
-                c.get("name").getAsString(), () -> checkCase(c)));
+        return FIXTURES.eachCase("sacrebleu_bleu.json", BleuTest::checkCase);
     }
 
-    private static void checkCase(JsonObject c) {
-        String name = c.get("name").getAsString();
-        FIXTURES.seen(name);
-        List<String> hypotheses = MetricFixtures.strings(c.getAsJsonArray("hypotheses"));
-        List<List<String>> references = MetricFixtures.nestedStrings(c.getAsJsonArray("references"));
-        JsonObject expected = c.getAsJsonObject("expected");
+    private static void checkCase(MetricFixtures.Case c) {
+        String name = c.name();
+        List<String> hypotheses = c.hypotheses();
+        List<List<String>> references = c.references();
+        JsonObject expected = c.expected();
 
         Tokenizer13a tokenizer = new Tokenizer13a();
-        JsonObject tokenized = c.getAsJsonObject("tokenized_13a");
+        JsonObject tokenized = c.json().getAsJsonObject("tokenized_13a");
         List<String> expectedHyps = MetricFixtures.strings(tokenized.getAsJsonArray("hypotheses"));
         for (int i = 0; i < hypotheses.size(); i++) {
             FIXTURES.assertSame(name + " 13a hypothesis " + i, expectedHyps.get(i), tokenizer.apply(hypotheses.get(i)));

@@ -22,16 +22,14 @@ class ChrFTest {
 
     @TestFactory
     Stream<DynamicTest> matchesSacrebleuOnEveryFixtureCase() {
-        return MetricFixtures.cases("sacrebleu_chrf.json").stream().map(c -> DynamicTest.dynamicTest(
-                c.get("name").getAsString(), () -> checkCase(c)));
+        return FIXTURES.eachCase("sacrebleu_chrf.json", ChrFTest::checkCase);
     }
 
-    private static void checkCase(JsonObject c) {
-        String name = c.get("name").getAsString();
-        FIXTURES.seen(name);
-        List<String> hypotheses = MetricFixtures.strings(c.getAsJsonArray("hypotheses"));
-        List<List<String>> references = MetricFixtures.nestedStrings(c.getAsJsonArray("references"));
-        JsonObject expected = c.getAsJsonObject("expected");
+    private static void checkCase(MetricFixtures.Case c) {
+        String name = c.name();
+        List<String> hypotheses = c.hypotheses();
+        List<List<String>> references = c.references();
+        JsonObject expected = c.expected();
         check(name, "chrF", ChrF.chrF(), hypotheses, references, expected);
         check(name, "chrF++", ChrF.chrFPlusPlus(), hypotheses, references, expected);
     }

@@ -22,21 +22,18 @@ class CiderDTest {
 
     @TestFactory
     Stream<DynamicTest> matchesPycocoevalcapOnEveryFixtureCase() {
-        return MetricFixtures.cases("cider_d.json").stream().map(c -> DynamicTest.dynamicTest(
-                c.get("name").getAsString(), () -> {
-                    String name = c.get("name").getAsString();
-                    FIXTURES.seen(name);
-                    CiderD.Result result = CiderD.score(MetricFixtures.strings(c.getAsJsonArray("hypotheses")),
-                            MetricFixtures.nestedStrings(c.getAsJsonArray("references")));
-                    JsonObject expected = c.getAsJsonObject("expected");
-                    FIXTURES.assertClose(name + " CIDEr-D", expected.get("CIDEr-D").getAsDouble(), result.score());
-                    JsonArray perSegment = expected.getAsJsonArray("per_segment");
-                    assertEquals(perSegment.size(), result.perSegment().size(), name + ": one score per segment");
-                    for (int i = 0; i < perSegment.size(); i++) {
-                        FIXTURES.assertClose(name + " segment " + i, perSegment.get(i).getAsDouble(),
-                                result.perSegment().get(i));
-                    }
-                }));
+        return FIXTURES.eachCase("cider_d.json", c -> {
+            String name = c.name();
+            CiderD.Result result = CiderD.score(c.hypotheses(), c.references());
+            JsonObject expected = c.expected();
+            FIXTURES.assertClose(name + " CIDEr-D", expected.get("CIDEr-D").getAsDouble(), result.score());
+            JsonArray perSegment = expected.getAsJsonArray("per_segment");
+            assertEquals(perSegment.size(), result.perSegment().size(), name + ": one score per segment");
+            for (int i = 0; i < perSegment.size(); i++) {
+                FIXTURES.assertClose(name + " segment " + i, perSegment.get(i).getAsDouble(),
+                        result.perSegment().get(i));
+            }
+        });
     }
 
     @Test

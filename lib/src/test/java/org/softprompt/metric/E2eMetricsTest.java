@@ -22,17 +22,15 @@ class E2eMetricsTest {
 
     @TestFactory
     Stream<DynamicTest> matchesMeasureScoresOnEveryFixtureCase() {
-        return MetricFixtures.cases("e2e_metrics.json").stream().map(c -> DynamicTest.dynamicTest(
-                c.get("name").getAsString(), () -> checkCase(c)));
+        return FIXTURES.eachCase("e2e_metrics.json", E2eMetricsTest::checkCase);
     }
 
-    private static void checkCase(JsonObject c) {
-        String name = c.get("name").getAsString();
-        FIXTURES.seen(name);
-        List<String> hypotheses = MetricFixtures.strings(c.getAsJsonArray("hypotheses"));
-        List<List<String>> references = MetricFixtures.nestedStrings(c.getAsJsonArray("references"));
-        JsonObject expected = c.getAsJsonObject("expected");
-        JsonObject intermediate = c.getAsJsonObject("intermediate");
+    private static void checkCase(MetricFixtures.Case c) {
+        String name = c.name();
+        List<String> hypotheses = c.hypotheses();
+        List<List<String>> references = c.references();
+        JsonObject expected = c.expected();
+        JsonObject intermediate = c.json().getAsJsonObject("intermediate");
         List<String> tokenizedHyps = MetricFixtures.strings(intermediate.getAsJsonArray("ptb_tokenized_hypotheses"));
         List<List<String>> tokenizedRefs = MetricFixtures.nestedStrings(
                 intermediate.getAsJsonArray("ptb_tokenized_references"));

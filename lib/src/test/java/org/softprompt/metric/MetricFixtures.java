@@ -16,7 +16,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.function.ThrowingConsumer;
 
 /**
  * Reads the reference fixtures in {@code <softprompt.shared>/metric-fixtures} (outputs of the official
@@ -62,6 +65,34 @@ final class MetricFixtures {
         }
         assertTrue(!cases.isEmpty(), "fixture file " + name + " has no cases");
         return cases;
+    }
+
+    /** One fixture case: its name and JSON, with the fields every metric's fixture file has. */
+    record Case(String name, JsonObject json) {
+        List<String> hypotheses() {
+            return strings(json.getAsJsonArray("hypotheses"));
+        }
+
+        List<List<String>> references() {
+            return nestedStrings(json.getAsJsonArray("references"));
+        }
+
+        /** What the reference implementation gave. */
+        JsonObject expected() {
+            return json.getAsJsonObject("expected");
+        }
+    }
+
+    /**
+     * One dynamic test per case of fixture file {@code name}, named after the case, that counts the case as seen
+     * (under the file's name, so that two files' cases in one test class are counted apart) and runs {@code check}.
+     */
+    Stream<DynamicTest> eachCase(String name, ThrowingConsumer<Case> check) {
+        return cases(name).stream().map(json -> new Case(json.get("name").getAsString(), json))
+                .map(c -> DynamicTest.dynamicTest(c.name(), () -> {
+                    seen(name + "/" + c.name());
+                    check.accept(c);
+                }));
     }
 
     static List<String> strings(JsonArray array) {

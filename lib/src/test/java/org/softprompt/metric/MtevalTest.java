@@ -23,35 +23,29 @@ class MtevalTest {
 
     @TestFactory
     Stream<DynamicTest> matchesTheE2eScriptsPerlBleuAndNist() {
-        return MetricFixtures.cases("e2e_metrics.json").stream().map(c -> DynamicTest.dynamicTest(
-                c.get("name").getAsString(), () -> {
-                    String name = c.get("name").getAsString();
-                    FIXTURES.seen(name);
-                    Mteval.Result result = Mteval.e2e(MetricFixtures.strings(c.getAsJsonArray("hypotheses")),
-                            MetricFixtures.nestedStrings(c.getAsJsonArray("references")));
-                    JsonObject expected = c.getAsJsonObject("expected");
-                    JsonObject full = expected.getAsJsonObject("full_precision");
-                    FIXTURES.assertClose(name + " BLEU", full.get("BLEU").getAsDouble(), result.bleu());
-                    FIXTURES.assertClose(name + " NIST", full.get("NIST").getAsDouble(), result.nist());
-                    // the line the Perl script prints, which the E2E tables quote
-                    FIXTURES.assertSame(name + " printed line", expected.get("mteval_printed_line").getAsString(),
-                            String.format(Locale.ROOT, "NIST score = %s  BLEU score = %s",
-                                    PythonText.fixed(result.nist(), 4), PythonText.fixed(result.bleu(), 4)));
-                }));
+        return FIXTURES.eachCase("e2e_metrics.json", c -> {
+            String name = c.name();
+            Mteval.Result result = Mteval.e2e(c.hypotheses(), c.references());
+            JsonObject expected = c.expected();
+            JsonObject full = expected.getAsJsonObject("full_precision");
+            FIXTURES.assertClose(name + " BLEU", full.get("BLEU").getAsDouble(), result.bleu());
+            FIXTURES.assertClose(name + " NIST", full.get("NIST").getAsDouble(), result.nist());
+            // the line the Perl script prints, which the E2E tables quote
+            FIXTURES.assertSame(name + " printed line", expected.get("mteval_printed_line").getAsString(),
+                    String.format(Locale.ROOT, "NIST score = %s  BLEU score = %s",
+                            PythonText.fixed(result.nist(), 4), PythonText.fixed(result.bleu(), 4)));
+        });
     }
 
     @TestFactory
     Stream<DynamicTest> matchesMtevalNistOnTheNltkComparisonCases() {
         // nist_nltk.json also records mteval-v13a's NIST (from the e2e-metrics copy) on the same strings
-        return MetricFixtures.cases("nist_nltk.json").stream().map(c -> DynamicTest.dynamicTest(
-                c.get("name").getAsString(), () -> {
-                    String name = c.get("name").getAsString();
-                    FIXTURES.seen("nist_nltk/" + name);
-                    Mteval.Result result = Mteval.e2e(MetricFixtures.strings(c.getAsJsonArray("hypotheses")),
-                            MetricFixtures.nestedStrings(c.getAsJsonArray("references")));
-                    FIXTURES.assertClose(name + " mteval NIST", c.getAsJsonObject("comparison_not_expected_to_match")
-                            .get("mteval_v13a_nist_n5").getAsDouble(), result.nist());
-                }));
+        return FIXTURES.eachCase("nist_nltk.json", c -> {
+            Mteval.Result result = Mteval.e2e(c.hypotheses(), c.references());
+            JsonObject comparison = c.json().getAsJsonObject("comparison_not_expected_to_match");
+            FIXTURES.assertClose(c.name() + " mteval NIST", comparison.get("mteval_v13a_nist_n5").getAsDouble(),
+                    result.nist());
+        });
     }
 
     @Test

@@ -24,23 +24,21 @@ class NltkNistTest {
 
     @TestFactory
     Stream<DynamicTest> matchesNltkOnEveryFixtureCase() {
-        return MetricFixtures.cases("nist_nltk.json").stream().map(c -> DynamicTest.dynamicTest(
-                c.get("name").getAsString(), () -> {
-                    String name = c.get("name").getAsString();
-                    FIXTURES.seen(name);
-                    List<String> hyps = MetricFixtures.strings(c.getAsJsonArray("hypotheses"));
-                    List<List<String>> refs = MetricFixtures.nestedStrings(c.getAsJsonArray("references"));
-                    JsonObject expected = c.getAsJsonObject("expected");
-                    check(name + " corpus n=5", expected.get("corpus_nist_n5"), () -> NltkNist.corpus(hyps, refs, 5));
-                    check(name + " corpus n=4", expected.get("corpus_nist_n4"), () -> NltkNist.corpus(hyps, refs, 4));
-                    JsonArray sentences = expected.getAsJsonArray("sentence_nist_n5");
-                    assertEquals(hyps.size(), sentences.size(), name + ": one sentence value per hypothesis");
-                    for (int i = 0; i < hyps.size(); i++) {
-                        int index = i;
-                        check(name + " sentence " + i, sentences.get(i),
-                                () -> NltkNist.sentence(hyps.get(index), refs.get(index), 5));
-                    }
-                }));
+        return FIXTURES.eachCase("nist_nltk.json", c -> {
+            String name = c.name();
+            List<String> hyps = c.hypotheses();
+            List<List<String>> refs = c.references();
+            JsonObject expected = c.expected();
+            check(name + " corpus n=5", expected.get("corpus_nist_n5"), () -> NltkNist.corpus(hyps, refs, 5));
+            check(name + " corpus n=4", expected.get("corpus_nist_n4"), () -> NltkNist.corpus(hyps, refs, 4));
+            JsonArray sentences = expected.getAsJsonArray("sentence_nist_n5");
+            assertEquals(hyps.size(), sentences.size(), name + ": one sentence value per hypothesis");
+            for (int i = 0; i < hyps.size(); i++) {
+                int index = i;
+                check(name + " sentence " + i, sentences.get(i),
+                        () -> NltkNist.sentence(hyps.get(index), refs.get(index), 5));
+            }
+        });
     }
 
     private static void check(String what, JsonElement expected, DoubleSupplier actual) {

@@ -24,16 +24,14 @@ class RougeTest {
 
     @TestFactory
     Stream<DynamicTest> matchesRougeScoreOnEveryFixtureCase() {
-        return MetricFixtures.cases("rouge_score.json").stream().map(c -> DynamicTest.dynamicTest(
-                c.get("name").getAsString(), () -> checkCase(c)));
+        return FIXTURES.eachCase("rouge_score.json", RougeTest::checkCase);
     }
 
-    private static void checkCase(JsonObject c) {
-        String name = c.get("name").getAsString();
-        FIXTURES.seen(name);
-        List<String> predictions = MetricFixtures.strings(c.getAsJsonArray("hypotheses"));
-        List<List<String>> targets = MetricFixtures.nestedStrings(c.getAsJsonArray("references"));
-        JsonObject expected = c.getAsJsonObject("expected");
+    private static void checkCase(MetricFixtures.Case c) {
+        String name = c.name();
+        List<String> predictions = c.hypotheses();
+        List<List<String>> targets = c.references();
+        JsonObject expected = c.expected();
         check(name + " no stemmer", new Rouge(false), predictions, targets, expected.getAsJsonObject("no_stemmer"));
         check(name + " stemmer", new Rouge(true), predictions, targets,
                 expected.getAsJsonObject("porter_stemmer"));

@@ -27,20 +27,18 @@ class SeqEvalTest {
 
     @TestFactory
     Stream<DynamicTest> matchesSeqevalOnEveryFixtureCase() {
-        return MetricFixtures.cases("seqeval.json").stream().map(c -> DynamicTest.dynamicTest(
-                c.get("name").getAsString(), () -> checkCase(c)));
+        return FIXTURES.eachCase("seqeval.json", SeqEvalTest::checkCase);
     }
 
     private static List<List<String>> tags(JsonArray array) {
         return MetricFixtures.nestedStrings(array);
     }
 
-    private static void checkCase(JsonObject c) {
-        String name = c.get("name").getAsString();
-        FIXTURES.seen(name);
-        List<List<String>> predicted = tags(c.getAsJsonArray("hypotheses"));
-        List<List<String>> gold = tags(c.getAsJsonArray("references"));
-        JsonObject expected = c.getAsJsonObject("expected");
+    private static void checkCase(MetricFixtures.Case c) {
+        String name = c.name();
+        List<List<String>> predicted = tags(c.json().getAsJsonArray("hypotheses"));
+        List<List<String>> gold = tags(c.json().getAsJsonArray("references"));
+        JsonObject expected = c.expected();
         FIXTURES.assertClose(name + " accuracy", expected.get("accuracy").getAsDouble(),
                 SeqEval.accuracy(predicted, gold));
 

@@ -27,19 +27,17 @@ class SquadTest {
 
     @TestFactory
     Stream<DynamicTest> matchesEvaluateV11OnEveryFixtureCase() {
-        return MetricFixtures.cases("squad_v1_1.json").stream().map(c -> DynamicTest.dynamicTest(
-                c.get("name").getAsString(), () -> checkV1(c)));
+        return FIXTURES.eachCase("squad_v1_1.json", SquadTest::checkV1);
     }
 
     @TestFactory
     Stream<DynamicTest> matchesEvaluateV20OnEveryFixtureCase() {
-        return MetricFixtures.cases("squad_v2_0.json").stream().map(c -> DynamicTest.dynamicTest(
-                c.get("name").getAsString(), () -> checkV2(c)));
+        return FIXTURES.eachCase("squad_v2_0.json", SquadTest::checkV2);
     }
 
-    private static void checkNormalization(String name, JsonObject c, List<String> predictions,
+    private static void checkNormalization(String name, MetricFixtures.Case c, List<String> predictions,
                                            List<List<String>> golds) {
-        JsonObject intermediate = c.getAsJsonObject("intermediate");
+        JsonObject intermediate = c.json().getAsJsonObject("intermediate");
         List<String> expectedPredictions = MetricFixtures.strings(
                 intermediate.getAsJsonArray("normalized_hypotheses"));
         for (int i = 0; i < predictions.size(); i++) {
@@ -56,13 +54,12 @@ class SquadTest {
         }
     }
 
-    private static void checkV1(JsonObject c) {
-        String name = c.get("name").getAsString();
-        FIXTURES.seen("v1.1/" + name);
-        List<String> predictions = MetricFixtures.strings(c.getAsJsonArray("hypotheses"));
-        List<List<String>> golds = MetricFixtures.nestedStrings(c.getAsJsonArray("references"));
+    private static void checkV1(MetricFixtures.Case c) {
+        String name = c.name();
+        List<String> predictions = c.hypotheses();
+        List<List<String>> golds = c.references();
         checkNormalization(name, c, predictions, golds);
-        JsonObject expected = c.getAsJsonObject("expected");
+        JsonObject expected = c.expected();
         SquadV1.Result result = SquadV1.evaluate(predictions, golds);
         FIXTURES.assertClose(name + " exact_match", expected.get("exact_match").getAsDouble(), result.exactMatch());
         FIXTURES.assertClose(name + " f1", expected.get("f1").getAsDouble(), result.f1());
@@ -80,13 +77,12 @@ class SquadTest {
         }
     }
 
-    private static void checkV2(JsonObject c) {
-        String name = c.get("name").getAsString();
-        FIXTURES.seen("v2.0/" + name);
-        List<String> predictions = MetricFixtures.strings(c.getAsJsonArray("hypotheses"));
-        List<List<String>> golds = MetricFixtures.nestedStrings(c.getAsJsonArray("references"));
+    private static void checkV2(MetricFixtures.Case c) {
+        String name = c.name();
+        List<String> predictions = c.hypotheses();
+        List<List<String>> golds = c.references();
         checkNormalization(name, c, predictions, golds);
-        JsonObject options = c.getAsJsonObject("options");
+        JsonObject options = c.json().getAsJsonObject("options");
         List<Double> naProbs = null;
         if (options.has("na_probs")) {
             naProbs = new ArrayList<>();
@@ -96,7 +92,7 @@ class SquadTest {
         }
         double threshold = options.has("na_prob_thresh") ? options.get("na_prob_thresh").getAsDouble() : 1.0;
         SquadV2.Result result = SquadV2.evaluate(predictions, golds, naProbs, threshold);
-        JsonObject eval = c.getAsJsonObject("expected").getAsJsonObject("eval");
+        JsonObject eval = c.expected().getAsJsonObject("eval");
         checkSubset(name, "", eval, result.all());
         checkSubset(name, "HasAns_", eval, result.hasAns());
         checkSubset(name, "NoAns_", eval, result.noAns());
@@ -110,7 +106,7 @@ class SquadTest {
         } else {
             assertNull(result.best(), name + ": no best_* without na_probs");
         }
-        JsonArray raw = c.getAsJsonObject("expected").getAsJsonArray("per_question_raw");
+        JsonArray raw = c.expected().getAsJsonArray("per_question_raw");
         for (int i = 0; i < raw.size(); i++) {
             JsonObject q = raw.get(i).getAsJsonObject();
             FIXTURES.assertClose(name + " raw exact " + i, q.get("exact").getAsDouble(), result.rawExact().get(i));

