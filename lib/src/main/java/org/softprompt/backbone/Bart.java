@@ -401,8 +401,15 @@ public final class Bart extends Backbone {
         return Nn.embedding(positions.add(BartConfig.POSITION_OFFSET), weight(stack + "embed_positions.weight"));
     }
 
-    /** transformers' shift_tokens_right: decoder_start_token_id, then the ids without the last; -100 becomes pad. */
-    private NDArray shiftRight(NDArray ids) {
+    /**
+     * transformers' shift_tokens_right: decoder_start_token_id, then the ids without the last, with -100 (the
+     * ignored label) replaced by pad_token_id. Turns labels [B, T] into the teacher-forcing decoder input; the result
+     * is int64 in the ids' manager.
+     */
+    public NDArray shiftRight(NDArray ids) {
+        if (ids.getShape().dimension() != 2) {
+            throw new IllegalArgumentException("ids to shift must be [batch, length], got " + ids.getShape());
+        }
         long batch = ids.getShape().get(0);
         long length = ids.getShape().get(1);
         NDArray start = ids.getManager().full(new Shape(batch, 1), config.decoderStartTokenId(), DataType.INT64);

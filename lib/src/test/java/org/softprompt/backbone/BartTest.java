@@ -619,6 +619,44 @@ class BartTest {
     }
 
     @Test
+    void shiftRightReplacesIgnoredLabelsByPadding() {
+        try (NDManager manager = root.newSubManager(); Bart model = Bart.random(TINY, manager, 19)) {
+            NDArray labels = manager.create(new long[][] {{5, 6, 7, -100}, {8, -100, -100, -100}});
+            long[] shifted = model.shiftRight(labels).toLongArray();
+            assertEquals(List.of(2L, 5L, 6L, 7L, 2L, 8L, 1L, 1L), java.util.Arrays.stream(shifted).boxed().toList());
+        }
+    }
+
+    /** Training a prefix of each kind: gradients reach the three prefixes and none of the frozen weights. */
+    @Test
+    void gradientsReachEveryPrefixKind() {
+        try (NDManager manager = root.newSubManager(); Bart model = randomized(TINY, manager, 20)) {
+            List<NDArray> parameters = new ArrayList<>();
+            LayerPrefixes[] kinds = {encoderPrefixes(manager, TINY, 1, 2, 47), decoderPrefixes(manager, TINY, 1, 2, 48),
+                decoderPrefixes(manager, TINY, 1, 2, 49)};
+            for (LayerPrefixes kind : kinds) {
+                for (int layer = 0; layer < kind.numLayers(); layer++) {
+                    kind.get(layer).key().setRequiresGradient(true);
+                    kind.get(layer).value().setRequiresGradient(true);
+                    parameters.add(kind.get(layer).key());
+                    parameters.add(kind.get(layer).value());
+                }
+            }
+            try (NDManager step = manager.newSubManager();
+                 ai.djl.training.GradientCollector collector = manager.getEngine().newGradientCollector()) {
+                NDArray logits = model.forward(ForwardInput.ofIds(ids(step, 2, 5, 50)).withPrefixes(kinds[0])
+                        .withDecoder(DecoderInput.ofIds(ids(step, 2, 4, 51)).withPrefixes(kinds[1])
+                                .withCrossPrefixes(kinds[2]))).logits();
+                collector.backward(logits.square().mean());
+            }
+            for (NDArray parameter : parameters) {
+                assertTrue(parameter.getGradient().abs().sum().getFloat() > 0);
+            }
+            model.weights().asMap().forEach((name, array) -> assertFalse(array.hasGradient(), name));
+        }
+    }
+
+    @Test
     void encodeOnceThenDecodeEqualsFullForward() {
         try (NDManager manager = root.newSubManager(); Bart model = randomized(TINY, manager, 11)) {
             NDArray source = ids(manager, 2, 6, 28);
