@@ -26,12 +26,14 @@ import ai.djl.ndarray.NDManager;
  *     embeddings are still added), e.g. for P-tuning's or prompt tuning's soft tokens
  * @param pixelValues ViT images [B, channels, height, width]
  * @param attentionMask [B, S + T'] with 1 to attend and 0 for padding, where S is the cached length and T' the length
- *     after {@link Hooks#afterEmbeddings}; null means attend to all
+ *     after {@link Hooks#afterEmbeddings}; null means attend to all. BART: the encoder's mask [B, source length],
+ *     which the cross-attention applies too
  * @param tokenTypeIds [B, T] segment ids (BERT; GPT-2 adds them through its token embedding as transformers does);
  *     null means zeros (BERT) or none (GPT-2)
  * @param positionIds [B or 1, T]; null means S, S+1, ... (RoBERTa: derived from the ids' padding, as transformers)
  * @param prefixes per-layer key/value prefixes, or null
- * @param cache a cache to read past keys/values from and append to (GPT-2, BERT with is_decoder), or null
+ * @param cache a cache to read past keys/values from and append to (GPT-2, BERT with is_decoder, BART's decoder), or
+ *     null
  * @param hooks hook points for prompt methods and adapters; never null ({@link Hooks#NONE})
  * @param training dropout on (the config's probabilities, drawn from the engine's random generator, so
  *     {@code Engine.setRandomSeed} makes it repeatable); false: no dropout
