@@ -11,8 +11,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * BART (transformers' BartForConditionalGeneration; BartModel checkpoints load too), the encoder-decoder that
@@ -64,8 +66,26 @@ public final class Bart extends Backbone {
         Checkpoint checkpoint = Checkpoint.open(dir);
         boolean logitsBias = options.taskHead() != null ? options.taskHead()
                 : checkpoint.shapes().containsKey(LOGITS_BIAS);
-        ModelSpec.Loaded loaded = spec(config, logitsBias).load(checkpoint, options, manager);
+        ModelSpec spec = spec(config, logitsBias);
+        Set<String> stored = checkpoint.shapes().keySet().stream().map(spec::canonical).collect(Collectors.toSet());
+        if (!stored.contains(SHARED)) {
+            // the tied copies are one tensor in transformers, so a checkpoint may keep any one of them
+            for (String copy : tiedCopies(config)) {
+                if (stored.contains(copy)) {
+                    spec = spec.withAlias(copy, SHARED);
+                    break;
+                }
+            }
+        }
+        ModelSpec.Loaded loaded = spec.load(checkpoint, options, manager);
         return new Bart(config, loaded.weights(), loaded.report());
+    }
+
+    /** The names that transformers ties to model.shared. */
+    private static List<String> tiedCopies(BartConfig c) {
+        return c.tieWordEmbeddings()
+                ? List.of(ENCODER + "embed_tokens.weight", DECODER + "embed_tokens.weight", "lm_head.weight")
+                : List.of(ENCODER + "embed_tokens.weight", DECODER + "embed_tokens.weight");
     }
 
     /** A BartForConditionalGeneration with Hugging Face's random initialization, reproducible from {@code seed}. */
@@ -120,9 +140,7 @@ public final class Bart extends Backbone {
             return name.equals(SHARED) ? normal.withZeroRow(c.padTokenId()) : normal;
         };
         // the tied copies of model.shared that checkpoints may store
-        Predicate<String> ignorable = name -> name.equals(ENCODER + "embed_tokens.weight")
-                || name.equals(DECODER + "embed_tokens.weight")
-                || (c.tieWordEmbeddings() && name.equals("lm_head.weight"));
+        Predicate<String> ignorable = tiedCopies(c)::contains;
         return new ModelSpec("BART", shapes, init, ignorable, BASE);
     }
 

@@ -190,6 +190,26 @@ class BartTest {
         }
     }
 
+    /** transformers ties model.shared, both embed_tokens and lm_head into one tensor: a checkpoint may keep a copy. */
+    @Test
+    void loadsSharedEmbeddingsFromATiedCopy(@TempDir Path dir) {
+        try (NDManager manager = root.newSubManager(); Bart model = randomized(TINY, manager, 21)) {
+            Map<String, NDArray> stored = new LinkedHashMap<>(model.weights().asMap());
+            NDArray shared = stored.remove("model.shared.weight");
+            stored.put("lm_head.weight", shared);
+            stored.put("model.decoder.embed_tokens.weight", shared);
+            Safetensors.write(dir.resolve("model.safetensors"), stored, Map.of());
+            ConfigJson.write(TINY.toJson(), dir);
+            try (Bart loaded = Bart.load(dir, manager)) {
+                assertTrue(loaded.loadReport().isClean(), loaded.loadReport().toString());
+                assertEquals(List.of("lm_head.weight"), loaded.loadReport().ignored());
+                assertEquals(model.weights().names(), loaded.weights().names());
+                ForwardInput input = ForwardInput.ofIds(ids(manager, 2, 5, 52));
+                assertEquals(0f, Fixtures.maxAbsDiff(model.forward(input).logits(), loaded.forward(input).logits()));
+            }
+        }
+    }
+
     @Test
     void readsHuggingFaceConfigJson() {
         // facebook/bart-base's config.json fields (legacy fairseq fields included; transformers ignores them)
