@@ -179,6 +179,9 @@ public final class Bart extends Backbone {
      * The whole encoder-decoder: the encoder (unless {@link ForwardInput#encoderOutput()} is given), then the
      * decoder over {@link ForwardInput#decoder()} (by default the encoder's ids shifted right) attending to it.
      * Logits, lastHiddenState and hiddenStates are the decoder's; encoderLastHiddenState is the encoder's output.
+     * With an encoderOutput the encoder's prefixes, hooks and position ids are not used (they shaped that output
+     * already), so a method can enter every step of a decoding loop the same way; the attention mask still applies
+     * to the cross-attention.
      */
     @Override
     public ForwardOutput forward(ForwardInput in) {
@@ -456,10 +459,6 @@ public final class Bart extends Backbone {
         }
         if (in.tokenTypeIds() != null) {
             throw new IllegalArgumentException("BART has no token types; tokenTypeIds must be null");
-        }
-        if (in.encoderOutput() != null && (in.prefixes() != null || in.positionIds() != null)) {
-            throw new IllegalArgumentException("encoder prefixes and position ids have no effect with an "
-                    + "encoderOutput (the encoder does not run): give them to the pass that computed it");
         }
     }
 
