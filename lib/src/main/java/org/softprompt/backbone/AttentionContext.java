@@ -14,6 +14,10 @@ import ai.djl.ndarray.types.Shape;
  *
  * <p>Key order is [prefix P | cached S | current T]. A query at position S + i sees every prefix position whose mask
  * is 1, and (if causal) cached and current keys up to S + i, each only where the attention mask is 1.
+ *
+ * <p>An encoder-decoder's cross-attention ({@link #cross}) uses the same prefix and mask logic over
+ * [prefix P | encoder positions]: never causal, no self-attention cache (the model keeps the encoder's keys and
+ * values in the cache itself, since they do not grow).
  */
 final class AttentionContext {
     private final NDManager scope;
@@ -21,6 +25,8 @@ final class AttentionContext {
     private final long batch;
     private final long length;
     private final long past;
+    /** The number of non-prefix keys: S + T for self-attention, the source length for cross-attention. */
+    private final long keyLength;
     private final NDArray attentionMask;
     private final LayerPrefixes prefixes;
     private final KvCache cache;
@@ -37,12 +43,31 @@ final class AttentionContext {
      */
     AttentionContext(NDManager scope, String model, int numLayers, boolean causal, long batch, long length,
                      NDArray attentionMask, LayerPrefixes prefixes, KvCache cache) {
+        this(scope, model, numLayers, causal, batch, length, -1, attentionMask, prefixes, cache);
+    }
+
+    /**
+     * Cross-attention of {@code length} decoder queries over {@code sourceLength} encoder positions.
+     *
+     * @param encoderMask the encoder's attention mask [B, sourceLength], or null
+     * @param prefixes cross-attention prefixes, attended before the encoder positions
+     */
+    static AttentionContext cross(NDManager scope, String model, int numLayers, long batch, long length,
+                                  long sourceLength, NDArray encoderMask, LayerPrefixes prefixes) {
+        return new AttentionContext(scope, model, numLayers, false, batch, length, sourceLength, encoderMask,
+                prefixes, null);
+    }
+
+    /** @param sourceLength the cross-attention key length, or -1 for self-attention (keys = cached + current) */
+    private AttentionContext(NDManager scope, String model, int numLayers, boolean causal, long batch, long length,
+                             long sourceLength, NDArray attentionMask, LayerPrefixes prefixes, KvCache cache) {
         this.scope = scope;
         this.causal = causal;
         this.batch = batch;
         this.length = length;
         this.cache = cache;
         this.past = cache == null ? 0 : cache.length();
+        this.keyLength = sourceLength >= 0 ? sourceLength : past + length;
         if (cache != null) {
             if (cache.numLayers() != numLayers) {
                 throw new IllegalArgumentException("the KV cache has " + cache.numLayers() + " layers; " + model
@@ -59,9 +84,10 @@ final class AttentionContext {
         }
         if (attentionMask != null) {
             Shape s = attentionMask.getShape();
-            if (s.get(0) != batch || s.get(1) != past + length) {
+            if (s.get(0) != batch || s.get(1) != keyLength) {
                 throw new IllegalArgumentException("attentionMask is " + s + "; expected [" + batch + ", "
-                        + (past + length) + "] (" + past + " cached + " + length + " current positions)");
+                        + keyLength + "] (" + (sourceLength >= 0 ? model + "'s " + sourceLength
+                        + " encoder positions" : past + " cached + " + length + " current positions") + ")");
             }
         }
         this.attentionMask = Nn.local(scope, attentionMask);
@@ -77,7 +103,7 @@ final class AttentionContext {
     }
 
     private NDArray buildMainBias() {
-        long total = past + length;
+        long total = keyLength;
         NDArray allowed = null;
         if (causal && length > 1) {
             NDArray keyPositions = scope.arange(0, (int) total).reshape(1, 1, 1, total);
@@ -144,7 +170,7 @@ final class AttentionContext {
                 ? scope.zeros(prefixPart)
                 : toBias(Nn.local(scope, prefix.mask()).toType(DataType.FLOAT32, false)
                         .reshape(prefix.mask().getShape().get(0), 1, 1, p)).broadcast(prefixPart);
-        Shape mainPart = new Shape(batch, 1, length, past + length);
+        Shape mainPart = new Shape(batch, 1, length, keyLength);
         NDArray main = mainBias == null ? scope.zeros(mainPart) : mainBias.broadcast(mainPart);
         lastPrefix = prefix;
         lastPrefixBias = prefixBias.concat(main, 3);

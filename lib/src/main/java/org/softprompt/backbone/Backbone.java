@@ -168,6 +168,14 @@ public abstract class Backbone implements AutoCloseable {
         ConfigJson.write(json, dir);
     }
 
+    /** Fails when an encoder-decoder's inputs are given to a model that has no decoder. */
+    static void requireNoEncoderDecoderInputs(ForwardInput in, String model) {
+        if (in.encoderOutput() != null || in.decoder() != null) {
+            throw new IllegalArgumentException(model + " is not an encoder-decoder: it takes no encoderOutput and "
+                    + "no decoder input");
+        }
+    }
+
     @Override
     public void close() {
         weights.close();

@@ -177,6 +177,7 @@ public final class Bert extends Backbone {
         if (in.pixelValues() != null) {
             throw new IllegalArgumentException("BERT takes inputIds or inputsEmbeds, not pixelValues");
         }
+        Backbone.requireNoEncoderDecoderInputs(in, "BERT");
         if (in.cache() != null && !config.isDecoder()) {
             throw new IllegalArgumentException("a KV cache needs causal attention: this BERT's config has "
                     + "is_decoder = false");

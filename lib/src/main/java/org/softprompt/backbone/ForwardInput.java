@@ -4,41 +4,60 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
 /**
- * Everything a forward pass takes, shared by the three backbones. Start from {@link #ofIds}, {@link #ofEmbeds} or
- * {@link #ofPixels} and add what you need; each {@code with...} returns a new input.
+ * Everything a forward pass takes, shared by the backbones. Start from {@link #ofIds}, {@link #ofEmbeds},
+ * {@link #ofPixels} or {@link #ofEncoderOutput} and add what you need; each {@code with...} returns a new input.
  *
  * <pre>{@code
  * ForwardOutput out = gpt2.forward(ForwardInput.ofIds(ids).withAttentionMask(mask).withPrefixes(prefixes));
+ * ForwardOutput seq2seq = bart.forward(ForwardInput.ofIds(sourceIds).withAttentionMask(sourceMask)
+ *         .withDecoder(DecoderInput.ofIds(targetIds)));
  * }</pre>
  *
- * <p>Outputs live in the manager of the primary input ({@code inputIds}, {@code inputsEmbeds} or
- * {@code pixelValues}); intermediates are freed before {@code forward} returns.
+ * <p>For an encoder-decoder ({@link Bart}) the fields without "decoder" in their name are the encoder's (as in
+ * Hugging Face: input_ids, attention_mask, inputs_embeds, and here the encoder's self-attention prefixes and
+ * hooks); {@link #decoder} holds the decoder's, and {@link #cache} is the decoder's cache.
+ *
+ * <p>Outputs live in the manager of the primary input ({@code inputIds}, {@code inputsEmbeds}, {@code pixelValues}
+ * or {@code encoderOutput}), or of the decoder's ids or embeddings when a decoder input has them; intermediates
+ * are freed before {@code forward} returns.
  *
  * @param inputIds token ids [B, T] (int64 or int32)
  * @param inputsEmbeds [B, T, hidden] instead of ids: bypasses the token embedding (position and token-type
  *     embeddings are still added), e.g. for P-tuning's or prompt tuning's soft tokens
  * @param pixelValues ViT images [B, channels, height, width]
  * @param attentionMask [B, S + T'] with 1 to attend and 0 for padding, where S is the cached length and T' the length
- *     after {@link Hooks#afterEmbeddings}; null means attend to all
+ *     after {@link Hooks#afterEmbeddings}; null means attend to all. BART: the encoder's mask [B, source length],
+ *     which the cross-attention applies too
  * @param tokenTypeIds [B, T] segment ids (BERT; GPT-2 adds them through its token embedding as transformers does);
  *     null means zeros (BERT) or none (GPT-2)
  * @param positionIds [B or 1, T]; null means S, S+1, ... (RoBERTa: derived from the ids' padding, as transformers)
  * @param prefixes per-layer key/value prefixes, or null
- * @param cache a cache to read past keys/values from and append to (GPT-2, BERT with is_decoder), or null
+ * @param cache a cache to read past keys/values from and append to (GPT-2, BERT with is_decoder, BART's decoder), or
+ *     null
  * @param hooks hook points for prompt methods and adapters; never null ({@link Hooks#NONE})
  * @param training dropout on (the config's probabilities, drawn from the engine's random generator, so
  *     {@code Engine.setRandomSeed} makes it repeatable); false: no dropout
  * @param outputHiddenStates also return every layer's input and the final hidden states
  * @param computeLogits compute the task head (LM/MLM logits, ViT classifier); false saves the vocabulary projection
+ * @param encoderOutput an encoder-decoder's encoder output [B, source length, hidden] from an earlier pass
+ *     ({@link ForwardOutput#encoderLastHiddenState()}), in place of the encoder's inputs: the encoder does not run
+ * @param decoder an encoder-decoder's decoder input, or null (Bart then shifts inputIds right, as transformers)
  */
 public record ForwardInput(NDArray inputIds, NDArray inputsEmbeds, NDArray pixelValues, NDArray attentionMask,
                            NDArray tokenTypeIds, NDArray positionIds, LayerPrefixes prefixes, KvCache cache,
-                           Hooks hooks, boolean training, boolean outputHiddenStates, boolean computeLogits) {
+                           Hooks hooks, boolean training, boolean outputHiddenStates, boolean computeLogits,
+                           NDArray encoderOutput, DecoderInput decoder) {
 
     public ForwardInput {
-        int primaries = (inputIds != null ? 1 : 0) + (inputsEmbeds != null ? 1 : 0) + (pixelValues != null ? 1 : 0);
+        int primaries = (inputIds != null ? 1 : 0) + (inputsEmbeds != null ? 1 : 0) + (pixelValues != null ? 1 : 0)
+                + (encoderOutput != null ? 1 : 0);
         if (primaries != 1) {
-            throw new IllegalArgumentException("give exactly one of inputIds, inputsEmbeds and pixelValues");
+            throw new IllegalArgumentException("give exactly one of inputIds, inputsEmbeds, pixelValues and "
+                    + "encoderOutput");
+        }
+        if (encoderOutput != null && encoderOutput.getShape().dimension() != 3) {
+            throw new IllegalArgumentException("encoderOutput must be [batch, length, hidden], got "
+                    + encoderOutput.getShape());
         }
         if (inputIds != null && inputIds.getShape().dimension() != 2) {
             throw new IllegalArgumentException("inputIds must be [batch, length], got " + inputIds.getShape());
@@ -60,6 +79,14 @@ public record ForwardInput(NDArray inputIds, NDArray inputsEmbeds, NDArray pixel
         }
     }
 
+    /** The input of the decoder-only and encoder-only backbones (no encoder output, no decoder input). */
+    public ForwardInput(NDArray inputIds, NDArray inputsEmbeds, NDArray pixelValues, NDArray attentionMask,
+                        NDArray tokenTypeIds, NDArray positionIds, LayerPrefixes prefixes, KvCache cache,
+                        Hooks hooks, boolean training, boolean outputHiddenStates, boolean computeLogits) {
+        this(inputIds, inputsEmbeds, pixelValues, attentionMask, tokenTypeIds, positionIds, prefixes, cache, hooks,
+                training, outputHiddenStates, computeLogits, null, null);
+    }
+
     /** Token ids [B, T]. */
     public static ForwardInput ofIds(NDArray inputIds) {
         return new ForwardInput(inputIds, null, null, null, null, null, null, null, Hooks.NONE, false, false, true);
@@ -77,60 +104,78 @@ public record ForwardInput(NDArray inputIds, NDArray inputsEmbeds, NDArray pixel
                 true);
     }
 
+    /**
+     * An encoder-decoder's encoder output [B, source length, hidden] from an earlier pass, e.g. to decode step by
+     * step without running the encoder again; give the encoder's attention mask with it and a {@link #withDecoder}.
+     */
+    public static ForwardInput ofEncoderOutput(NDArray encoderOutput) {
+        return new ForwardInput(null, null, null, null, null, null, null, null, Hooks.NONE, false, false, true,
+                encoderOutput, null);
+    }
+
+    /** The decoder's input (encoder-decoder models). */
+    public ForwardInput withDecoder(DecoderInput decoderInput) {
+        return new ForwardInput(inputIds, inputsEmbeds, pixelValues, attentionMask, tokenTypeIds, positionIds,
+                prefixes, cache, hooks, training, outputHiddenStates, computeLogits, encoderOutput, decoderInput);
+    }
+
     public ForwardInput withAttentionMask(NDArray mask) {
         return new ForwardInput(inputIds, inputsEmbeds, pixelValues, mask, tokenTypeIds, positionIds, prefixes,
-                cache, hooks, training, outputHiddenStates, computeLogits);
+                cache, hooks, training, outputHiddenStates, computeLogits, encoderOutput, decoder);
     }
 
     public ForwardInput withTokenTypeIds(NDArray ids) {
         return new ForwardInput(inputIds, inputsEmbeds, pixelValues, attentionMask, ids, positionIds, prefixes,
-                cache, hooks, training, outputHiddenStates, computeLogits);
+                cache, hooks, training, outputHiddenStates, computeLogits, encoderOutput, decoder);
     }
 
     public ForwardInput withPositionIds(NDArray ids) {
         return new ForwardInput(inputIds, inputsEmbeds, pixelValues, attentionMask, tokenTypeIds, ids, prefixes,
-                cache, hooks, training, outputHiddenStates, computeLogits);
+                cache, hooks, training, outputHiddenStates, computeLogits, encoderOutput, decoder);
     }
 
     public ForwardInput withPrefixes(LayerPrefixes layerPrefixes) {
         return new ForwardInput(inputIds, inputsEmbeds, pixelValues, attentionMask, tokenTypeIds, positionIds,
-                layerPrefixes, cache, hooks, training, outputHiddenStates, computeLogits);
+                layerPrefixes, cache, hooks, training, outputHiddenStates, computeLogits, encoderOutput, decoder);
     }
 
     public ForwardInput withCache(KvCache kvCache) {
         return new ForwardInput(inputIds, inputsEmbeds, pixelValues, attentionMask, tokenTypeIds, positionIds,
-                prefixes, kvCache, hooks, training, outputHiddenStates, computeLogits);
+                prefixes, kvCache, hooks, training, outputHiddenStates, computeLogits, encoderOutput, decoder);
     }
 
     public ForwardInput withHooks(Hooks newHooks) {
         return new ForwardInput(inputIds, inputsEmbeds, pixelValues, attentionMask, tokenTypeIds, positionIds,
-                prefixes, cache, newHooks, training, outputHiddenStates, computeLogits);
+                prefixes, cache, newHooks, training, outputHiddenStates, computeLogits, encoderOutput, decoder);
     }
 
     /** Dropout on (true) or off. */
     public ForwardInput withTraining(boolean on) {
         return new ForwardInput(inputIds, inputsEmbeds, pixelValues, attentionMask, tokenTypeIds, positionIds,
-                prefixes, cache, hooks, on, outputHiddenStates, computeLogits);
+                prefixes, cache, hooks, on, outputHiddenStates, computeLogits, encoderOutput, decoder);
     }
 
     public ForwardInput withHiddenStates(boolean on) {
         return new ForwardInput(inputIds, inputsEmbeds, pixelValues, attentionMask, tokenTypeIds, positionIds,
-                prefixes, cache, hooks, training, on, computeLogits);
+                prefixes, cache, hooks, training, on, computeLogits, encoderOutput, decoder);
     }
 
     public ForwardInput withLogits(boolean on) {
         return new ForwardInput(inputIds, inputsEmbeds, pixelValues, attentionMask, tokenTypeIds, positionIds,
-                prefixes, cache, hooks, training, outputHiddenStates, on);
+                prefixes, cache, hooks, training, outputHiddenStates, on, encoderOutput, decoder);
     }
 
-    /** The primary input: ids, embeddings or pixels. */
+    /** The primary input: ids, embeddings, pixels or an encoder output. */
     public NDArray primary() {
-        return inputIds != null ? inputIds : inputsEmbeds != null ? inputsEmbeds : pixelValues;
+        return inputIds != null ? inputIds : inputsEmbeds != null ? inputsEmbeds : pixelValues != null ? pixelValues
+                : encoderOutput;
     }
 
-    /** The manager the outputs will belong to. */
+    /** The manager the outputs will belong to: the decoder's ids' or embeddings' if given, else the primary's. */
     public NDManager manager() {
-        return primary().getManager();
+        NDArray decoderArray = decoder == null ? null
+                : decoder.inputIds() != null ? decoder.inputIds() : decoder.inputsEmbeds();
+        return (decoderArray != null ? decoderArray : primary()).getManager();
     }
 
     public long batchSize() {

@@ -17,10 +17,23 @@ import java.util.List;
  * @param pooledOutput BERT: tanh(dense([CLS])); ViT (ViTModel): tanh(dense([CLS] after layernorm)); null without
  *     a pooler
  * @param cache the input's cache, now holding the current tokens too; null when none was given
+ * @param encoderLastHiddenState an encoder-decoder's encoder output [B, source length, hidden] (pass it back with
+ *     {@link ForwardInput#ofEncoderOutput} to decode further without re-encoding); null for other models. For an
+ *     encoder-decoder, logits, lastHiddenState and hiddenStates are the decoder's.
+ * @param encoderHiddenStates an encoder-decoder's encoder hidden states as {@code hiddenStates} (empty unless
+ *     requested and the encoder ran)
  */
 public record ForwardOutput(NDArray logits, NDArray lastHiddenState, List<NDArray> hiddenStates,
-                            NDArray pooledOutput, KvCache cache) {
+                            NDArray pooledOutput, KvCache cache, NDArray encoderLastHiddenState,
+                            List<NDArray> encoderHiddenStates) {
     public ForwardOutput {
         hiddenStates = List.copyOf(hiddenStates);
+        encoderHiddenStates = List.copyOf(encoderHiddenStates);
+    }
+
+    /** The output of a model without an encoder-decoder split. */
+    public ForwardOutput(NDArray logits, NDArray lastHiddenState, List<NDArray> hiddenStates, NDArray pooledOutput,
+                         KvCache cache) {
+        this(logits, lastHiddenState, hiddenStates, pooledOutput, cache, null, List.of());
     }
 }

@@ -116,6 +116,7 @@ public final class Gpt2 extends Backbone {
         if (in.pixelValues() != null) {
             throw new IllegalArgumentException("GPT-2 takes inputIds or inputsEmbeds, not pixelValues");
         }
+        Backbone.requireNoEncoderDecoderInputs(in, "GPT-2");
         NDManager caller = in.manager();
         try (NDManager scope = caller.newSubManager()) {
             KvCache cache = in.cache();

@@ -27,6 +27,9 @@ import java.util.List;
  *   <li>{@link #afterFeedForward}: the feed-forward sublayer's output, the same way (Houlsby and Pfeiffer adapters).
  *   </li>
  * </ol>
+ * An encoder-decoder ({@link Bart}) takes one Hooks for its encoder ({@link ForwardInput#hooks()}) and one for its
+ * decoder ({@link DecoderInput#hooks()}), each with its own layer numbers; in decoder layers
+ * {@link #afterCrossAttention} comes between the self-attention and the feed-forward sublayer.
  */
 public interface Hooks {
     /** Hooks that change nothing. */
@@ -46,6 +49,11 @@ public interface Hooks {
 
     default NDArray afterFeedForward(int layer, NDArray feedForwardOutput) {
         return feedForwardOutput;
+    }
+
+    /** An encoder-decoder's cross-attention output, after its output projection and dropout (decoder layers only). */
+    default NDArray afterCrossAttention(int layer, NDArray crossAttentionOutput) {
+        return crossAttentionOutput;
     }
 
     /** Applies {@code hooks} in order at every point (e.g. VPT prompts plus adapters). */
@@ -82,6 +90,15 @@ public interface Hooks {
                     feedForwardOutput = adopt(h.afterFeedForward(layer, feedForwardOutput), feedForwardOutput);
                 }
                 return feedForwardOutput;
+            }
+
+            @Override
+            public NDArray afterCrossAttention(int layer, NDArray crossAttentionOutput) {
+                for (Hooks h : all) {
+                    crossAttentionOutput = adopt(h.afterCrossAttention(layer, crossAttentionOutput),
+                            crossAttentionOutput);
+                }
+                return crossAttentionOutput;
             }
         };
     }

@@ -12,11 +12,17 @@ import ai.djl.ndarray.NDScope;
  * <p>Prefixes ({@link Prefix}) are not stored here: they are passed with every call. The attention mask of a call
  * covers the cached tokens followed by the current ones, as in Hugging Face. The cache owns its arrays (in a
  * sub-manager of the manager it was created with); close it when decoding ends.
+ *
+ * <p>An encoder-decoder ({@link Bart}) also keeps each decoder layer's cross-attention keys and values here
+ * ([B, heads, source length, headDim]): projected from the encoder output by the first pass and reused by later ones
+ * (as Hugging Face's EncoderDecoderCache). {@link #reorder} and {@link #clear} cover them too.
  */
 public final class KvCache implements AutoCloseable {
     private final NDManager manager;
     private final NDArray[] keys;
     private final NDArray[] values;
+    private final NDArray[] crossKeys;
+    private final NDArray[] crossValues;
 
     public KvCache(int numLayers, NDManager parent) {
         if (numLayers <= 0) {
@@ -25,6 +31,8 @@ public final class KvCache implements AutoCloseable {
         this.manager = parent.newSubManager();
         this.keys = new NDArray[numLayers];
         this.values = new NDArray[numLayers];
+        this.crossKeys = new NDArray[numLayers];
+        this.crossValues = new NDArray[numLayers];
     }
 
     public int numLayers() {
@@ -38,7 +46,8 @@ public final class KvCache implements AutoCloseable {
 
     /** The cached batch size, or -1 when empty. */
     public long batchSize() {
-        return keys[0] == null ? -1 : keys[0].getShape().get(0);
+        NDArray any = keys[0] != null ? keys[0] : crossKeys[0];
+        return any == null ? -1 : any.getShape().get(0);
     }
 
     public boolean isEmpty() {
@@ -53,6 +62,35 @@ public final class KvCache implements AutoCloseable {
     /** The cached values of {@code layer} [B, heads, S, headDim], or null when empty. */
     public NDArray value(int layer) {
         return values[layer];
+    }
+
+    /** Whether cross-attention keys and values are cached (an encoder-decoder after its first cached pass). */
+    public boolean hasCrossAttention() {
+        return crossKeys[0] != null;
+    }
+
+    /** The cached cross-attention keys of decoder layer {@code layer} [B, heads, source length, headDim], or null. */
+    public NDArray crossKey(int layer) {
+        return crossKeys[layer];
+    }
+
+    /** The cached cross-attention values of decoder layer {@code layer}, or null. */
+    public NDArray crossValue(int layer) {
+        return crossValues[layer];
+    }
+
+    /** Stores every layer's cross-attention keys and values, taking ownership; called once per decoding. */
+    void commitCross(NDArray[] newKeys, NDArray[] newValues) {
+        for (int layer = 0; layer < crossKeys.length; layer++) {
+            keep(newKeys[layer]);
+            keep(newValues[layer]);
+            if (crossKeys[layer] != null) {
+                crossKeys[layer].close();
+                crossValues[layer].close();
+            }
+            crossKeys[layer] = newKeys[layer];
+            crossValues[layer] = newValues[layer];
+        }
     }
 
     /**
@@ -77,18 +115,20 @@ public final class KvCache implements AutoCloseable {
      * chosen in beam search.
      */
     public void reorder(NDArray rows) {
-        for (int layer = 0; layer < keys.length; layer++) {
-            if (keys[layer] == null) {
-                continue;
+        reorder(keys, rows);
+        reorder(values, rows);
+        reorder(crossKeys, rows);
+        reorder(crossValues, rows);
+    }
+
+    private void reorder(NDArray[] perLayer, NDArray rows) {
+        for (int layer = 0; layer < perLayer.length; layer++) {
+            if (perLayer[layer] != null) {
+                NDArray kept = perLayer[layer].get(rows);
+                keep(kept);
+                perLayer[layer].close();
+                perLayer[layer] = kept;
             }
-            NDArray k = keys[layer].get(rows);
-            NDArray v = values[layer].get(rows);
-            keep(k);
-            keep(v);
-            keys[layer].close();
-            values[layer].close();
-            keys[layer] = k;
-            values[layer] = v;
         }
     }
 
@@ -103,12 +143,12 @@ public final class KvCache implements AutoCloseable {
 
     /** Forgets every cached token. */
     public void clear() {
-        for (int layer = 0; layer < keys.length; layer++) {
-            if (keys[layer] != null) {
-                keys[layer].close();
-                values[layer].close();
-                keys[layer] = null;
-                values[layer] = null;
+        for (NDArray[] perLayer : new NDArray[][] {keys, values, crossKeys, crossValues}) {
+            for (int layer = 0; layer < perLayer.length; layer++) {
+                if (perLayer[layer] != null) {
+                    perLayer[layer].close();
+                    perLayer[layer] = null;
+                }
             }
         }
     }

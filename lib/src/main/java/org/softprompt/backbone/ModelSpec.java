@@ -21,17 +21,34 @@ import java.util.function.Predicate;
  * @param ignorable checkpoint names skipped silently (tied copies, non-persistent buffers)
  * @param basePrefix the base model's prefix ("transformer.", "bert.", "vit."): a checkpoint of the bare base model
  *     (BertModel, GPT2Model) stores names without it
+ * @param aliases checkpoint names (after the base prefix is added) read as another expected tensor, e.g. a tied copy
+ *     standing in for the tensor it is tied to when the checkpoint stores only the copy
  */
 record ModelSpec(String model, Map<String, Shape> shapes, Function<String, Init> init, Predicate<String> ignorable,
-                 String basePrefix) {
+                 String basePrefix, Map<String, String> aliases) {
+
+    ModelSpec(String model, Map<String, Shape> shapes, Function<String, Init> init, Predicate<String> ignorable,
+              String basePrefix) {
+        this(model, shapes, init, ignorable, basePrefix, Map.of());
+    }
+
+    /** The same spec reading checkpoint tensor {@code stored} as the expected tensor {@code expected}. */
+    ModelSpec withAlias(String stored, String expected) {
+        Map<String, String> more = new LinkedHashMap<>(aliases);
+        more.put(stored, expected);
+        return new ModelSpec(model, shapes, init, ignorable, basePrefix, Map.copyOf(more));
+    }
 
     /** The model's name for a checkpoint name: itself if expected, else with the base prefix if that is expected. */
     String canonical(String checkpointName) {
-        if (shapes.containsKey(checkpointName) || checkpointName.startsWith(basePrefix)) {
-            return checkpointName;
+        String name = checkpointName;
+        if (!shapes.containsKey(checkpointName) && !checkpointName.startsWith(basePrefix)) {
+            String prefixed = basePrefix + checkpointName;
+            if (shapes.containsKey(prefixed) || ignorable.test(prefixed) || aliases.containsKey(prefixed)) {
+                name = prefixed;
+            }
         }
-        String prefixed = basePrefix + checkpointName;
-        return shapes.containsKey(prefixed) || ignorable.test(prefixed) ? prefixed : checkpointName;
+        return aliases.getOrDefault(name, name);
     }
 
     /** Random weights (Hugging Face's initialization) in a new sub-manager of {@code parent}. */

@@ -18,6 +18,18 @@ final class Outputs {
         return new ForwardOutput(logits, lastHidden, hiddenStates, pooled, cache);
     }
 
+    /** An encoder-decoder's outputs: the decoder's, plus the encoder's output and hidden states. */
+    static ForwardOutput of(NDManager caller, NDArray logits, NDArray lastHidden, List<NDArray> hiddenStates,
+                            KvCache cache, NDArray encoderLastHidden, List<NDArray> encoderHiddenStates) {
+        keep(caller, logits);
+        keep(caller, lastHidden);
+        hiddenStates.forEach(state -> keep(caller, state));
+        keep(caller, encoderLastHidden);
+        encoderHiddenStates.forEach(state -> keep(caller, state));
+        return new ForwardOutput(logits, lastHidden, hiddenStates, null, cache, encoderLastHidden,
+                encoderHiddenStates);
+    }
+
     private static void keep(NDManager caller, NDArray array) {
         if (array != null && array.getManager() != caller) {
             array.attach(caller);

@@ -149,6 +149,7 @@ public final class Vit extends Backbone {
         if (in.pixelValues() == null) {
             throw new IllegalArgumentException("ViT takes pixelValues [batch, channels, height, width]");
         }
+        Backbone.requireNoEncoderDecoderInputs(in, "ViT");
         if (in.cache() != null || in.attentionMask() != null || in.tokenTypeIds() != null
                 || in.positionIds() != null) {
             throw new IllegalArgumentException("ViT takes no KV cache, attention mask, token types or position ids");

@@ -1,5 +1,5 @@
 /**
- * Frozen pretrained transformers (GPT-2, BERT/RoBERTa, ViT) that compute what Hugging Face transformers computes,
+ * Frozen pretrained transformers (GPT-2, BERT/RoBERTa, ViT, BART) that compute what Hugging Face transformers computes,
  * written as one readable functional forward pass per model over {@link org.softprompt.backbone.Weights}: the
  * checkpoint's tensors under their Hugging Face names.
  *
@@ -28,6 +28,10 @@
  *   <li>{@link org.softprompt.backbone.KvCache}: incremental decoding; prefixes are passed with every call, not
  *       cached.</li>
  * </ul>
+ * The encoder-decoder {@link org.softprompt.backbone.Bart} takes the encoder's part in the ForwardInput's own fields
+ * and the decoder's in a {@link org.softprompt.backbone.DecoderInput}, so that each attention kind has its prefixes
+ * (encoder self-attention, decoder self-attention, cross-attention) and each stack its hooks; its KV cache keeps the
+ * decoder's self-attention keys per step and the cross-attention keys once.
  *
  * <h2>Memory</h2>
  * Outputs belong to the manager of the input array; all intermediates of a pass are freed when it returns. Run each
