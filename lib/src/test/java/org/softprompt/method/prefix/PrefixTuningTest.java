@@ -30,12 +30,12 @@ import org.softprompt.generate.GenerationConfig;
 import org.softprompt.generate.Generator;
 
 /** Prefix-Tuning on the tiny GPT-2 written by transformers, against PEFT 0.8.2's own adapter and logits. */
-class PrefixTuningTest {
+public class PrefixTuningTest {
     private static NDManager manager;
     private static Gpt2 gpt2;
     private static Map<String, NDArray> peft;
 
-    static Path fixture(String name) {
+    public static Path fixture(String name) {
         String shared = System.getProperty("softprompt.shared");
         assumeTrue(shared != null, "system property softprompt.shared is not set");
         Path dir = Path.of(shared, "hf-fixtures", name);
