@@ -11,6 +11,11 @@ import ai.djl.training.GradientCollector;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -21,8 +26,10 @@ import java.util.Random;
 
 import org.softprompt.backbone.Backbone;
 import org.softprompt.backbone.ForwardInput;
+import org.softprompt.backbone.Gpt2Config;
 import org.softprompt.backbone.KvCache;
 import org.softprompt.backbone.LayerPrefixes;
+import org.softprompt.backbone.Safetensors;
 import org.softprompt.method.TunedModel;
 import org.softprompt.train.AdamW;
 import org.softprompt.train.LearningRateSchedule;
@@ -209,6 +216,10 @@ public final class PrefixTuning implements TunedModel {
         KvCache cache = input.cache();
         long past = cache == null ? 0 : cache.length();
         long t = input.primary().getShape().get(1);
+        if (backbone.config() instanceof Gpt2Config gpt2 && length + past + t > gpt2.maxPositions()) {
+            throw new IllegalArgumentException("prefix " + length + " + cached " + past + " + " + t + " tokens exceed "
+                    + "GPT-2's " + gpt2.maxPositions() + " positions (n_positions); the prefix counts as past tokens");
+        }
         return scope.arange(length + past, length + past + t).toType(DataType.INT64, false).reshape(1, t);
     }
 
@@ -226,6 +237,60 @@ public final class PrefixTuning implements TunedModel {
         }
         collapsed.initialization.addProperty("collapsed_from", reparam.toString());
         return collapsed;
+    }
+
+    /**
+     * Loads an adapter that PEFT saved for prefix tuning (a folder with adapter_config.json and
+     * adapter_model.safetensors, whose {@code prompt_embeddings} [P, 2Ld] is the collapsed table) as a collapsed
+     * prefix with PEFT's positions.
+     */
+    public static PrefixTuning fromPeft(Backbone backbone, Path adapterDir, NDManager manager) {
+        Path configFile = adapterDir.resolve("adapter_config.json");
+        Path weightsFile = adapterDir.resolve("adapter_model.safetensors");
+        JsonObject config;
+        try {
+            config = JsonParser.parseString(Files.readString(configFile)).getAsJsonObject();
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("cannot read PEFT config " + configFile + ": " + e.getMessage(), e);
+        }
+        if (!config.has("peft_type") || !"PREFIX_TUNING".equals(config.get("peft_type").getAsString())) {
+            throw new IllegalArgumentException(configFile + ": peft_type must be PREFIX_TUNING, got "
+                    + config.get("peft_type"));
+        }
+        expect(config, "num_layers", backbone.numLayers(), configFile);
+        expect(config, "token_dim", backbone.hiddenSize(), configFile);
+        expect(config, "num_attention_heads", backbone.numHeads(), configFile);
+        if (config.has("num_transformer_submodules") && config.get("num_transformer_submodules").getAsInt() != 1) {
+            throw new IllegalArgumentException(configFile + ": num_transformer_submodules must be 1 (a decoder-only "
+                    + "or encoder-only model), got " + config.get("num_transformer_submodules"));
+        }
+        expect(config, "num_virtual_tokens", -1, configFile);
+        int length = config.get("num_virtual_tokens").getAsInt();
+        JsonObject init = new JsonObject();
+        init.addProperty("kind", "peft");
+        init.addProperty("adapter", adapterDir.toString());
+        PrefixTuning prefix = new PrefixTuning(backbone, manager, length, Reparam.none(), true, init, 0);
+        try (NDManager scope = manager.newSubManager()) {
+            Map<String, NDArray> tensors = Safetensors.readAll(weightsFile, scope);
+            NDArray table = tensors.get("prompt_embeddings");
+            if (table == null) {
+                prefix.close();
+                throw new IllegalArgumentException(weightsFile + " has no prompt_embeddings tensor; found "
+                        + tensors.keySet());
+            }
+            prefix.load(Map.of("embedding.weight", table), weightsFile.toString());
+        }
+        return prefix;
+    }
+
+    private static void expect(JsonObject config, String field, int expected, Path file) {
+        if (!config.has(field) || config.get(field).isJsonNull()) {
+            throw new IllegalArgumentException(file + " has no " + field);
+        }
+        if (expected >= 0 && config.get(field).getAsInt() != expected) {
+            throw new IllegalArgumentException(file + ": " + field + " is " + config.get(field) + " but the backbone "
+                    + "has " + expected);
+        }
     }
 
     /**

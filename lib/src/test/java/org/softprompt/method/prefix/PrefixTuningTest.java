@@ -104,6 +104,41 @@ public class PrefixTuningTest {
     }
 
     @Test
+    void loadsPeftsSavedAdapter() {
+        try (NDManager m = manager.newSubManager();
+                PrefixTuning prefix = PrefixTuning.fromPeft(gpt2, fixture("peft-prefix"), m)) {
+            assertEquals(6, prefix.length());
+            assertEquals(6, prefix.positionOffset());
+            float logits = maxAbsDiff(prefix.forward(ForwardInput.ofIds(peft.get("input_ids"))).logits(),
+                    peft.get("logits"));
+            System.out.printf("PEFT adapter_model.safetensors: logits max diff %.3g%n", logits);
+            assertTrue(logits < 1e-4, "logits differ from PEFT's by " + logits);
+        }
+    }
+
+    @Test
+    void paddedBatchWithThePrefixEqualsRowsAlone() {
+        try (NDManager m = manager.newSubManager(); PrefixTuning prefix = peftMlp(m)) {
+            for (org.softprompt.task.CausalLmBatch.Padding padding : org.softprompt.task.CausalLmBatch.Padding.values()) {
+                org.softprompt.task.CausalLmBatch both = org.softprompt.task.CausalLmBatch.pairs(Training.SOURCES,
+                        Training.TARGETS, Training.SEPARATOR, Training.EOS, 0, padding, m);
+                double sum = 0;
+                for (int row = 0; row < Training.SOURCES.size(); row++) {
+                    org.softprompt.task.CausalLmBatch alone = org.softprompt.task.CausalLmBatch.pairs(
+                            List.of(Training.SOURCES.get(row)), List.of(Training.TARGETS.get(row)),
+                            Training.SEPARATOR, Training.EOS, 0, padding, m);
+                    // unpadded: no position ids given, so enter() makes P, P+1, ... itself
+                    NDArray logits = prefix.forward(ForwardInput.ofIds(alone.inputIds())).logits();
+                    sum += alone.loss(logits).getFloat() * alone.targetTokenCount();
+                }
+                double expected = sum / both.targetTokenCount();
+                assertEquals(expected, both.loss(prefix.forward(both.input()).logits()).getFloat(), 1e-5,
+                        padding.name());
+            }
+        }
+    }
+
+    @Test
     void withoutShiftedPositionsTheLogitsDifferFromPeft() {
         try (NDManager m = manager.newSubManager();
                 PrefixTuning prefix = Prefix.on(gpt2).length(6).reparam(Reparam.none()).positionsAfterPrefix(false)
