@@ -140,10 +140,13 @@ public final class Prefix {
         if (initIds != null) {
             try (NDManager scope = manager.newSubManager()) {
                 prefix.initializeTo(wordActivations(scope), fitSteps, fitLearningRate);
-                if (reparam.isMlp()) {
-                    init.addProperty("fit_steps", fitSteps);
-                    init.addProperty("fit_learning_rate", fitLearningRate);
-                }
+            } catch (RuntimeException e) {
+                prefix.close();
+                throw e;
+            }
+            if (reparam.isMlp()) {
+                init.addProperty("fit_steps", fitSteps);
+                init.addProperty("fit_learning_rate", fitLearningRate);
             }
         }
         return prefix;
