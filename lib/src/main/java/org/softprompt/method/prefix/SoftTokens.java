@@ -1,0 +1,156 @@
+package org.softprompt.method.prefix;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.training.GradientCollector;
+
+import com.google.gson.JsonObject;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import org.softprompt.backbone.Backbone;
+import org.softprompt.train.AdamW;
+import org.softprompt.train.LearningRateSchedule;
+import org.softprompt.train.ParameterGroup;
+
+/**
+ * P trainable input embeddings [P, d] for the embedding-only and infix ablations of Li &amp; Liang (Table 5):
+ * either optimized directly, or produced by the same kind of MLP as the prefix (Embedding(P, d) -> Linear(d, k) ->
+ * tanh -> Linear(k, d)). Direct embeddings start as the input embeddings of the init words, or of P vocabulary
+ * tokens drawn with the seed (so they start at the scale of real tokens); with the MLP, its transform is fitted
+ * to those embeddings the way the prefix MLP is fitted to activations.
+ */
+final class SoftTokens implements AutoCloseable {
+    private final Backbone backbone;
+    private final NDManager manager;
+    private final int length;
+    private final Reparam reparam;
+    private final Map<String, NDArray> parameters;
+
+    SoftTokens(Backbone backbone, NDManager parent, int length, Reparam reparam, long seed, int[] initIds,
+            JsonObject initialization, int fitSteps, double fitLearningRate) {
+        this.backbone = backbone;
+        this.manager = parent.newSubManager();
+        this.length = length;
+        this.reparam = reparam;
+        Map<String, NDArray> p = new LinkedHashMap<>();
+        if (length > 0) {
+            Random random = new Random(seed);
+            int d = backbone.hiddenSize();
+            NDArray table = tokenEmbeddings(backbone);
+            int[] ids = initIds != null ? initIds : random.ints(length, 0, (int) table.getShape().get(0)).toArray();
+            if (initIds == null) {
+                initialization.add("vocabulary_ids", PrefixTuning.ids(ids));
+            }
+            NDArray words;
+            try (NDManager scope = manager.newSubManager()) {
+                long[] longIds = java.util.Arrays.stream(ids).asLongStream().toArray();
+                NDArray idArray = scope.create(longIds);
+                words = manager.create(embed(idArray, table).toFloatArray(), new Shape(length, d));
+            }
+            if (reparam.isMlp()) {
+                int k = reparam.hiddenSize();
+                p.put("embedding.weight", TorchLayers.normal(manager, new Shape(length, d), 1, random));
+                p.put("transform.0.weight", TorchLayers.linearWeight(manager, d, k, random));
+                p.put("transform.0.bias", TorchLayers.linearBias(manager, d, k, random));
+                p.put("transform.2.weight", TorchLayers.linearWeight(manager, k, d, random));
+                p.put("transform.2.bias", TorchLayers.linearBias(manager, k, d, random));
+            } else {
+                p.put("embedding.weight", words);
+            }
+            p.values().forEach(a -> a.setRequiresGradient(true));
+            this.parameters = Collections.unmodifiableMap(p);
+            if (reparam.isMlp()) {
+                fit(words, fitSteps, fitLearningRate, initialization);
+            }
+        } else {
+            this.parameters = Collections.unmodifiableMap(p);
+        }
+    }
+
+    /** The backbone's token embedding matrix [vocab, d] (GPT-2's wte, BERT's word_embeddings). */
+    static NDArray tokenEmbeddings(Backbone backbone) {
+        for (String name : backbone.weights().names()) {
+            if (name.endsWith("wte.weight") || name.endsWith("word_embeddings.weight")) {
+                return backbone.weight(name);
+            }
+        }
+        throw new IllegalArgumentException(backbone.architecture() + " has no token embedding matrix "
+                + "(looked for *wte.weight and *word_embeddings.weight)");
+    }
+
+    /** Rows of {@code table} at {@code ids}; the result lives in ids' manager. */
+    static NDArray embed(NDArray ids, NDArray table) {
+        return ids.getNDArrayInternal().embedding(ids.toType(DataType.INT64, false), table, SparseFormat.DENSE)
+                .singletonOrThrow();
+    }
+
+    int length() {
+        return length;
+    }
+
+    Reparam reparam() {
+        return reparam;
+    }
+
+    Map<String, NDArray> parameters() {
+        return parameters;
+    }
+
+    /** The soft tokens [P, d] computed in {@code scope}. */
+    NDArray embeddings(NDManager scope) {
+        NDArray embedding = TorchLayers.local(scope, parameters.get("embedding.weight"));
+        if (!reparam.isMlp()) {
+            return embedding;
+        }
+        NDArray hidden = TorchLayers.linear(embedding, parameters.get("transform.0.weight"),
+                parameters.get("transform.0.bias")).tanh();
+        return TorchLayers.linear(hidden, parameters.get("transform.2.weight"), parameters.get("transform.2.bias"));
+    }
+
+    private void fit(NDArray target, int steps, double learningRate, JsonObject initialization) {
+        Map<String, NDArray> transform = new LinkedHashMap<>(parameters);
+        NDArray embedding = transform.remove("embedding.weight");
+        embedding.setRequiresGradient(false);
+        try (AdamW adam = new AdamW(List.of(ParameterGroup.all(learningRate, 0)), LearningRateSchedule.constant(),
+                manager)) {
+            for (int step = 0; step < steps; step++) {
+                try (NDManager scope = manager.newSubManager();
+                        GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                    collector.backward(embeddings(scope).sub(target).square().mean());
+                    adam.step(transform);
+                }
+            }
+        } finally {
+            embedding.setRequiresGradient(true);
+        }
+        try (NDManager scope = manager.newSubManager()) {
+            initialization.addProperty("fit_steps", steps);
+            initialization.addProperty("fit_learning_rate", learningRate);
+            initialization.addProperty("fit_mse", embeddings(scope).sub(target).square().mean().getFloat());
+        }
+    }
+
+    void addConfig(JsonObject json) {
+        json.addProperty("length", length);
+        json.addProperty("reparam", reparam.isMlp() ? "mlp" : "none");
+        if (reparam.isMlp()) {
+            json.addProperty("encoder_hidden_size", reparam.hiddenSize());
+        }
+        json.addProperty("token_dim", backbone.hiddenSize());
+        json.addProperty("backbone", backbone.architecture());
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,62 @@
+package org.softprompt.method.prefix;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+import java.util.Random;
+
+/**
+ * The few torch.nn building blocks the methods need (Linear with PyTorch's layout and default initialization,
+ * normal tables), written so that what a forward pass computes from a parameter lands in the pass's scope
+ * instead of the parameter's long-lived manager.
+ */
+public final class TorchLayers {
+    private TorchLayers() {}
+
+    /**
+     * A view of {@code array} owned by {@code scope}: operations whose first operand is the view put their results
+     * in the scope (DJL places results in the first operand's manager). Gradients flow through the view.
+     */
+    public static NDArray local(NDManager scope, NDArray array) {
+        NDArray view = array.reshape(array.getShape());
+        view.attach(scope);
+        return view;
+    }
+
+    /** torch.nn.functional.linear: x W^T + b with W [out, in]; the result lives in x's manager. */
+    public static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
+    }
+
+    /**
+     * A float32 array of {@code shape} drawn from U(-bound, bound) with {@code random}: torch.nn.Linear's default
+     * initialization (kaiming_uniform with a = sqrt(5)) is U(-1/sqrt(in), 1/sqrt(in)) for weight and bias alike.
+     */
+    public static NDArray uniform(NDManager manager, Shape shape, double bound, Random random) {
+        float[] values = new float[Math.toIntExact(shape.size())];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) ((random.nextDouble() * 2 - 1) * bound);
+        }
+        return manager.create(values, shape);
+    }
+
+    /** N(0, std^2) values (torch.nn.Embedding's default is std 1). */
+    public static NDArray normal(NDManager manager, Shape shape, double std, Random random) {
+        float[] values = new float[Math.toIntExact(shape.size())];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) (random.nextGaussian() * std);
+        }
+        return manager.create(values, shape);
+    }
+
+    /** A weight [out, in] with torch.nn.Linear's default initialization. */
+    public static NDArray linearWeight(NDManager manager, int in, int out, Random random) {
+        return uniform(manager, new Shape(out, in), 1 / Math.sqrt(in), random);
+    }
+
+    /** A bias [out] with torch.nn.Linear's default initialization. */
+    public static NDArray linearBias(NDManager manager, int in, int out, Random random) {
+        return uniform(manager, new Shape(out), 1 / Math.sqrt(in), random);
+    }
+}
