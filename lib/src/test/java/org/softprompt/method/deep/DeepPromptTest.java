@@ -156,6 +156,20 @@ class DeepPromptTest {
     }
 
     @Test
+    void aPaddedRowEqualsItselfAloneWithTheBroadcastPrompt() {
+        // every query sees all prompt positions (a null prefix mask is all ones) and padding stays masked
+        try (NDManager m = root.newSubManager();
+             DeepPrompt prompt = DeepPrompt.on(bert).length(3).reparam(DeepReparam.mlp(8)).build(m)) {
+            ForwardOutput batch = prompt.forward(paddedInput(m));
+            NDArray alone = m.create(new long[] {2, 40, 41, 3}, new Shape(1, 4));
+            ForwardOutput single = prompt.forward(ForwardInput.ofIds(alone));
+            float diff = batch.lastHiddenState().get("1:2, 0:4, :").sub(single.lastHiddenState()).abs().max()
+                    .getFloat();
+            assertTrue(diff < 1e-5, "differs by " + diff);
+        }
+    }
+
+    @Test
     void mlpReparameterizationIsEmbeddingLinearTanhLinear() {
         try (NDManager m = root.newSubManager();
              DeepPrompt prompt = DeepPrompt.on(bert).length(3).reparam(DeepReparam.mlp(8)).build(m)) {
