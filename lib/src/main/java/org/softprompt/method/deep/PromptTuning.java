@@ -57,6 +57,8 @@ public final class PromptTuning implements TunedModel {
     private final PromptInit init;
     private final Placement placement;
     private final NDManager manager;
+    /** The backbone's word-embedding table [V, hidden] (BERT's word_embeddings, GPT-2's wte). */
+    private final NDArray wordEmbeddings;
     private final NDArray prompt;
 
     private PromptTuning(Builder b, NDManager parent) {
@@ -65,6 +67,7 @@ public final class PromptTuning implements TunedModel {
         this.init = b.init;
         this.placement = b.placement;
         this.manager = parent.newSubManager();
+        this.wordEmbeddings = findWordEmbeddings(backbone);
         this.prompt = initialPrompt(b.seed);
     }
 
@@ -120,7 +123,7 @@ public final class PromptTuning implements TunedModel {
             case NORMAL:
                 return Tensors.random(manager, PROMPT, shape, init.scale, false, seed);
             default:
-                NDArray table = wordEmbeddings();
+                NDArray table = wordEmbeddings;
                 int vocabulary = (int) table.getShape().get(0);
                 int[] ids = new int[length];
                 SplittableRandom random = new SplittableRandom(seed);
@@ -139,8 +142,7 @@ public final class PromptTuning implements TunedModel {
         }
     }
 
-    /** The backbone's word-embedding table [V, hidden] (BERT's word_embeddings, GPT-2's wte). */
-    private NDArray wordEmbeddings() {
+    private static NDArray findWordEmbeddings(Backbone backbone) {
         List<String> found = new ArrayList<>();
         for (String name : backbone.weights().names()) {
             if (backbone.embeddings().test(name)
@@ -218,7 +220,7 @@ public final class PromptTuning implements TunedModel {
         }
         NDArray embeds = input.inputsEmbeds() != null ? input.inputsEmbeds()
                 : input.inputIds().getNDArrayInternal()
-                        .embedding(input.inputIds(), wordEmbeddings(), SparseFormat.DENSE).singletonOrThrow();
+                        .embedding(input.inputIds(), wordEmbeddings, SparseFormat.DENSE).singletonOrThrow();
         ForwardInput withEmbeds = new ForwardInput(null, prompts.concat(embeds, 1), null, entered.attentionMask(),
                 entered.tokenTypeIds(), null, entered.prefixes(), null, entered.hooks(), entered.training(),
                 entered.outputHiddenStates(), entered.computeLogits());
