@@ -32,8 +32,8 @@ import org.softprompt.method.TunedModel;
  * <p>As P-tuning v2's code: one table (or {@link DeepReparam#mlp MLP}) produces, for each of the P prompt positions,
  * a vector of 2 x layers x hidden, read as [layers x {key, value}, heads, headDim]; layer {@code i}'s key is slot
  * 2i and its value slot 2i+1. Dropout (P-tuning v2 uses the model's hidden_dropout_prob) is applied to those vectors
- * when the input is in training mode. The prompts are a batch of 1 broadcast over the input's batch, so in training
- * all examples of a batch share one dropout mask (P-tuning v2 draws one per example). Every query attends to every
+ * when the input is in training mode, with its own mask for every example as in P-tuning v2; otherwise the prompts
+ * are a batch of 1 that the attention broadcasts over the input's batch. Every query attends to every
  * prompt position: the prefix mask is left null, which {@link Prefix} defines as all ones, just as P-tuning v2
  * prepends ones to the attention mask. Prompts do not shift position ids.
  *
@@ -234,22 +234,36 @@ public final class DeepPrompt implements TunedModel {
     }
 
     /**
-     * The per-layer prefixes: [1, heads, P, headDim] key and value in each chosen layer, null elsewhere; arrays
-     * live in {@code scope}.
+     * The per-layer prefixes without dropout: [1, heads, P, headDim] key and value in each chosen layer, null
+     * elsewhere; arrays live in {@code scope}.
+     */
+    public LayerPrefixes layerPrefixes(NDManager scope) {
+        return layerPrefixes(scope, 1, false);
+    }
+
+    /**
+     * The per-layer prefixes: key and value in each chosen layer, null elsewhere; arrays live in {@code scope}.
      *
+     * @param batch with dropout in training, one independently dropped copy per example ([batch, heads, P,
+     *     headDim]); otherwise ignored and the prefixes are a batch of 1
      * @param training apply the prompt dropout
      */
-    public LayerPrefixes layerPrefixes(NDManager scope, boolean training) {
+    public LayerPrefixes layerPrefixes(NDManager scope, long batch, boolean training) {
         int heads = backbone.numHeads();
         int headDim = backbone.headDim();
-        NDArray vectors = Tensors.dropout(promptVectors(scope), dropout, training);
-        // [P, 2S, heads, headDim] -> [2S, heads, P, headDim]: slot 2j is chosen layer j's key, 2j+1 its value
-        NDArray slots = vectors.reshape(length, 2L * layers.length, heads, headDim).transpose(1, 2, 0, 3);
+        NDArray vectors = promptVectors(scope);
+        long copies = 1;
+        if (training && dropout > 0) {
+            copies = batch;
+            vectors = Tensors.dropout(vectors.expandDims(0).broadcast(new Shape(batch, vectors.getShape().get(0),
+                    vectors.getShape().get(1))), dropout, true);
+        }
+        // [copies, P, 2S, heads, headDim] -> [2S, copies, heads, P, headDim]: slot 2j is chosen layer j's key,
+        // 2j+1 its value (P-tuning v2's permute([2, 0, 3, 1, 4]).split(2))
+        NDArray slots = vectors.reshape(copies, length, 2L * layers.length, heads, headDim).transpose(2, 0, 3, 1, 4);
         Prefix[] perLayer = new Prefix[backbone.numLayers()];
         for (int j = 0; j < layers.length; j++) {
-            NDArray key = slots.get(2 * j).expandDims(0);
-            NDArray value = slots.get(2 * j + 1).expandDims(0);
-            perLayer[layers[j]] = Prefix.of(key, value);
+            perLayer[layers[j]] = Prefix.of(slots.get(2 * j), slots.get(2 * j + 1));
         }
         return LayerPrefixes.of(perLayer);
     }
@@ -261,7 +275,7 @@ public final class DeepPrompt implements TunedModel {
             throw new IllegalArgumentException("the input already carries per-layer prefixes; deep prompts would "
                     + "replace them");
         }
-        return input.withPrefixes(layerPrefixes(input.manager(), input.training()));
+        return input.withPrefixes(layerPrefixes(input.manager(), input.batchSize(), input.training()));
     }
 
     @Override

@@ -92,7 +92,7 @@ class DeepPromptTest {
                 assertArrayEquals(entry.getValue(), prompt.layers(), entry.getKey().toString());
                 assertEquals(new Shape(5, 2L * entry.getValue().length * 24),
                         prompt.trainable().get(DeepPrompt.EMBEDDING).getShape());
-                LayerPrefixes prefixes = prompt.layerPrefixes(m, false);
+                LayerPrefixes prefixes = prompt.layerPrefixes(m);
                 assertEquals(4, prefixes.numLayers());
                 List<Integer> withPrefix = new ArrayList<>();
                 for (int layer = 0; layer < 4; layer++) {
@@ -119,7 +119,7 @@ class DeepPromptTest {
              DeepPrompt prompt = DeepPrompt.on(bert).length(3).layers(Layers.of(0, 2)).build(m)) {
             float[] table = prompt.trainable().get(DeepPrompt.EMBEDDING).toFloatArray();
             int width = 2 * 2 * 24;
-            LayerPrefixes prefixes = prompt.layerPrefixes(m, false);
+            LayerPrefixes prefixes = prompt.layerPrefixes(m);
             for (int j = 0; j < 2; j++) {
                 int layer = j == 0 ? 0 : 2;
                 float[] key = prefixes.get(layer).key().toFloatArray();
@@ -206,22 +206,32 @@ class DeepPromptTest {
     }
 
     @Test
-    void dropoutActsOnlyInTraining() {
+    void dropoutActsOnlyInTrainingWithAMaskPerExample() {
         try (NDManager m = root.newSubManager();
              DeepPrompt prompt = DeepPrompt.on(bert).length(6).dropout(0.5).build(m)) {
-            float[] plain = prompt.layerPrefixes(m, false).get(0).key().toFloatArray();
-            float[] again = prompt.layerPrefixes(m, false).get(0).key().toFloatArray();
-            assertArrayEquals(plain, again, 0f);
-            float[] dropped = prompt.layerPrefixes(m, true).get(0).key().toFloatArray();
+            float[] plain = prompt.layerPrefixes(m).get(0).key().toFloatArray();
+            assertArrayEquals(plain, prompt.layerPrefixes(m, 3, false).get(0).key().toFloatArray(), 0f);
+            NDArray dropped = prompt.layerPrefixes(m, 2, true).get(0).key();
+            assertEquals(new Shape(2, 4, 6, 6), dropped.getShape());
+            float[] first = dropped.get(0).toFloatArray();
+            float[] second = dropped.get(1).toFloatArray();
             int zeros = 0;
+            int sameMask = 0;
             for (int i = 0; i < plain.length; i++) {
-                if (dropped[i] == 0) {
-                    zeros++;
-                } else {
-                    assertEquals(plain[i] * 2, dropped[i], 1e-6);
+                for (float v : new float[] {first[i], second[i]}) {
+                    if (v == 0) {
+                        zeros++;
+                    } else {
+                        assertEquals(plain[i] * 2, v, 1e-6);
+                    }
+                }
+                if ((first[i] == 0) == (second[i] == 0)) {
+                    sameMask++;
                 }
             }
-            assertTrue(zeros > plain.length / 4 && zeros < plain.length * 3 / 4, zeros + " of " + plain.length);
+            int n = 2 * plain.length;
+            assertTrue(zeros > n / 4 && zeros < n * 3 / 4, zeros + " of " + n);
+            assertTrue(sameMask < plain.length * 3 / 4, "the examples should get different masks");
         }
     }
 
