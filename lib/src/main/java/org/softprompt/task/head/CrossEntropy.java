@@ -1,0 +1,49 @@
+package org.softprompt.task.head;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+
+/** torch.nn.CrossEntropyLoss with mean reduction and an ignore index. */
+public final class CrossEntropy {
+    /** transformers' and PyTorch's default ignore index, e.g. for non-first subwords and special tokens. */
+    public static final int IGNORE_INDEX = -100;
+
+    private CrossEntropy() {}
+
+    /**
+     * The mean of -log softmax(logits)[label] over the positions whose label is not {@code ignoreIndex}; 0 when every
+     * position is ignored (PyTorch returns NaN there, which would poison a training run).
+     *
+     * @param logits [..., C]
+     * @param labels the leading shape of {@code logits}, integer class ids in [0, C) or {@code ignoreIndex}
+     */
+    public static NDArray mean(NDArray logits, NDArray labels, int ignoreIndex) {
+        long classes = logits.getShape().get(logits.getShape().dimension() - 1);
+        if (labels.getShape().size() * classes != logits.getShape().size()) {
+            throw new IllegalArgumentException("labels " + labels.getShape() + " do not match logits "
+                    + logits.getShape() + " (expected the logits' shape without the last axis)");
+        }
+        NDArray flatLogits = logits.reshape(-1, classes);
+        NDArray flatLabels = labels.reshape(-1).toType(DataType.INT64, false);
+        NDArray kept = flatLabels.neq(ignoreIndex);
+        long[] values = flatLabels.toLongArray();
+        boolean[] keep = kept.toBooleanArray();
+        for (int i = 0; i < values.length; i++) {
+            if (keep[i] && (values[i] < 0 || values[i] >= classes)) {
+                throw new IllegalArgumentException("label " + values[i] + " at position " + i + " is outside [0, "
+                        + classes + ") and is not the ignore index " + ignoreIndex);
+            }
+        }
+        NDArray weights = kept.toType(DataType.FLOAT32, false);
+        NDArray safeLabels = flatLabels.mul(kept.toType(DataType.INT64, false));
+        NDArray picked = flatLogits.logSoftmax(-1).mul(safeLabels.oneHot((int) classes).toType(DataType.FLOAT32,
+                false)).sum(new int[] {1});
+        NDArray count = weights.sum().maximum(1f);
+        return picked.mul(weights).sum().neg().div(count);
+    }
+
+    /** {@link #mean(NDArray, NDArray, int)} with {@link #IGNORE_INDEX}. */
+    public static NDArray mean(NDArray logits, NDArray labels) {
+        return mean(logits, labels, IGNORE_INDEX);
+    }
+}
