@@ -155,24 +155,32 @@ public final class VisualPromptTuning implements TunedModel {
     }
 
     /**
-     * The input with the prompts' hooks added after the input's own hooks. Dropout on the prompts follows the
-     * input's training flag. Needs pixelValues.
+     * The input with the prompts' hooks added after the input's own hooks; the training flag is kept and switches
+     * the prompt dropout. Needs pixelValues.
      */
     @Override
     public ForwardInput enter(ForwardInput input) {
+        return enter(input, input.training());
+    }
+
+    /**
+     * Runs the ViT with the prompts; the logits are the trained head's on the final [CLS]. The frozen ViT runs in
+     * evaluation mode whatever the input's training flag, as in the official code (whose train() keeps the
+     * encoder and embeddings in eval mode): only the prompt dropout follows the flag.
+     */
+    @Override
+    public ForwardOutput forward(ForwardInput input) {
+        return head.apply(vit.forward(enter(input, false).withTraining(false).withLogits(false)));
+    }
+
+    private ForwardInput enter(ForwardInput input, boolean backboneTraining) {
         if (input.pixelValues() == null) {
             throw new IllegalArgumentException("Visual Prompt Tuning takes pixelValues [batch, channels, height, "
                     + "width]");
         }
-        Hooks promptHooks = new PromptHooks(input.pixelValues(), input.training());
+        Hooks promptHooks = new PromptHooks(input.pixelValues(), input.training(), backboneTraining);
         Hooks hooks = input.hooks() == Hooks.NONE ? promptHooks : Hooks.chain(input.hooks(), promptHooks);
         return input.withHooks(hooks);
-    }
-
-    /** Runs the ViT with the prompts; the logits are the trained head's on the final [CLS]. */
-    @Override
-    public ForwardOutput forward(ForwardInput input) {
-        return head.apply(vit.forward(enter(input).withLogits(false)));
     }
 
     @Override
@@ -185,14 +193,19 @@ public final class VisualPromptTuning implements TunedModel {
         return "VisualPromptTuning" + config.toJson() + " on " + vit;
     }
 
-    /** The prompts of one forward pass: they know its pixels (concat-channel) and whether it trains (dropout). */
+    /**
+     * The prompts of one forward pass: they know its pixels (concat-channel), whether the prompts are dropped out,
+     * and whether the ViT's own dropout is on (for the embedding that concat-channel recomputes).
+     */
     private final class PromptHooks implements Hooks {
         private final NDArray pixels;
         private final boolean training;
+        private final boolean backboneTraining;
 
-        PromptHooks(NDArray pixels, boolean training) {
+        PromptHooks(NDArray pixels, boolean training, boolean backboneTraining) {
             this.pixels = pixels;
             this.training = training;
+            this.backboneTraining = backboneTraining;
         }
 
         @Override
@@ -236,7 +249,7 @@ public final class VisualPromptTuning implements TunedModel {
             Shape s = hidden.getShape();
             p = p.expandDims(0).broadcast(s.get(0), config.length(), s.get(2));
             // As the official code: dropout after expanding, so each image draws its own mask.
-            return dropout(p, config.dropout());
+            return dropout(p, config.dropout(), training);
         }
 
         /** The pixel prompts through the frozen patch embedding: [B, length, hidden], no position embedding. */
@@ -261,11 +274,11 @@ public final class VisualPromptTuning implements TunedModel {
             NDArray patches = patchEmbed(input, prompts.get(PATCH_WEIGHT), prompts.get(PATCH_BIAS));
             NDArray cls = local(scope, vit.weight(VIT_CLS)).broadcast(batch, 1, vit.hiddenSize());
             NDArray embedded = cls.concat(patches, 1).add(vit.weight(VIT_POSITIONS));
-            return dropout(embedded, vit.config().hiddenDropout());
+            return dropout(embedded, vit.config().hiddenDropout(), backboneTraining);
         }
 
-        private NDArray dropout(NDArray x, double p) {
-            if (!training || p == 0) {
+        private NDArray dropout(NDArray x, double p, boolean on) {
+            if (!on || p == 0) {
                 return x;
             }
             return x.getNDArrayInternal().dropout(x, (float) p, true).singletonOrThrow();

@@ -132,10 +132,15 @@ public final class VitBaseline implements TunedModel {
         return input;
     }
 
-    /** Runs the ViT; the logits are the trained head's on the final [CLS]. */
+    /**
+     * Runs the ViT; the logits are the trained head's on the final [CLS]. As in the official code, only full
+     * fine-tuning runs the ViT in training mode (its dropout on); the protocols with a partly frozen encoder keep
+     * it in evaluation mode.
+     */
     @Override
     public ForwardOutput forward(ForwardInput input) {
-        return head.apply(vit.forward(input.withLogits(false)));
+        boolean training = protocol == Protocol.FULL && input.training();
+        return head.apply(vit.forward(input.withTraining(training).withLogits(false)));
     }
 
     /** Frees the head and freezes the ViT again. */

@@ -302,6 +302,27 @@ class VisualPromptTuningTest {
         }
     }
 
+    /** As the official code, the frozen ViT runs without its dropout while the prompts train. */
+    @Test
+    void theFrozenViTRunsInEvaluationModeWhileThePromptsTrain() {
+        try (NDManager manager = root.newSubManager(); Vit vit = Vit.random(TINY.withDropout(0.5), manager, 13)) {
+            NDArray pixels = manager.randomNormal(new Shape(2, 3, 16, 16));
+            for (PromptLocation location : PromptLocation.values()) {
+                VisualPrompt builder = VisualPrompt.on(vit).location(location);
+                try (VisualPromptTuning tuned = (location == PromptLocation.ADD ? builder : builder.length(2))
+                        .build(manager)) {
+                    NDArray eval = tuned.forward(ForwardInput.ofPixels(pixels)).logits();
+                    NDArray training = tuned.forward(ForwardInput.ofPixels(pixels).withTraining(true)).logits();
+                    assertEquals(0f, maxAbsDiff(eval, training), location.toString());
+                }
+            }
+            // the ViT itself does drop out in training mode, so the equality above is not vacuous
+            NDArray a = vit.forward(ForwardInput.ofPixels(pixels)).lastHiddenState();
+            NDArray b = vit.forward(ForwardInput.ofPixels(pixels).withTraining(true)).lastHiddenState();
+            assertTrue(maxAbsDiff(a, b) > 1e-3);
+        }
+    }
+
     @Test
     void initializationFollowsTheOfficialCode() {
         try (NDManager manager = root.newSubManager(); Vit vit = Vit.random(TINY, manager, 9);

@@ -99,6 +99,26 @@ class VitBaselineTest {
         }
     }
 
+    /** Only full fine-tuning runs the ViT in training mode; the partly frozen protocols keep it in evaluation mode. */
+    @Test
+    void onlyFullFineTuningTurnsTheViTsDropoutOn() {
+        try (NDManager manager = root.newSubManager(); Vit vit = Vit.random(TINY.withDropout(0.5), manager, 4)) {
+            NDArray pixels = manager.randomNormal(new Shape(2, 3, 16, 16));
+            for (VitBaseline.Protocol protocol : VitBaseline.Protocol.values()) {
+                try (VitBaseline baseline = VitBaseline.of(protocol, vit, 2, manager, 1)) {
+                    NDArray eval = baseline.forward(ForwardInput.ofPixels(pixels)).logits();
+                    NDArray training = baseline.forward(ForwardInput.ofPixels(pixels).withTraining(true)).logits();
+                    float difference = eval.sub(training).abs().max().getFloat();
+                    if (protocol == VitBaseline.Protocol.FULL) {
+                        assertTrue(difference > 1e-3, "full fine-tuning should use dropout");
+                    } else {
+                        assertEquals(0f, difference, protocol.toString());
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void refusesAViTThatIsAlreadyPartlyTrainable() {
         try (NDManager manager = root.newSubManager(); Vit vit = Vit.random(TINY, manager, 3)) {
