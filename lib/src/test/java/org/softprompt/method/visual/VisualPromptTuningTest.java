@@ -323,6 +323,41 @@ class VisualPromptTuningTest {
         }
     }
 
+    /** A step in a closed sub-manager leaves nothing behind in the model's or the ViT's managers. */
+    @Test
+    void forwardAndBackwardLeaveNoArraysInLongLivedManagers() {
+        try (NDManager manager = root.newSubManager(); Vit vit = Vit.random(TINY, manager, 14)) {
+            for (PromptLocation location : PromptLocation.values()) {
+                VisualPrompt builder = VisualPrompt.on(vit).location(location).seed(1);
+                if (location.supportsDeep()) {
+                    builder = builder.deep().projection(6).dropout(0.2);
+                }
+                try (VisualPromptTuning tuned = (location == PromptLocation.ADD ? builder : builder.length(2))
+                        .build(manager)) {
+                    int[] counts = new int[3];
+                    for (int step = 0; step < 3; step++) {
+                        try (NDManager scope = manager.newSubManager();
+                             GradientCollector collector = manager.getEngine().newGradientCollector()) {
+                            NDArray pixels = scope.randomNormal(new Shape(2, 3, 16, 16));
+                            NDArray logits = tuned.forward(ForwardInput.ofPixels(pixels).withTraining(true)
+                                    .withHiddenStates(true)).logits();
+                            collector.backward(logits.square().mean());
+                        }
+                        counts[step] = ((ai.djl.ndarray.BaseNDManager) manager).getManagedArrays().size();
+                    }
+                    assertEquals(counts[0], counts[2], location + ": arrays left per step " + List.of(counts[0],
+                            counts[1], counts[2]));
+                }
+            }
+            // the count does include arrays of nested managers (the model's and the ViT's are such)
+            int before = ((ai.djl.ndarray.BaseNDManager) manager).getManagedArrays().size();
+            try (NDManager nested = manager.newSubManager().newSubManager()) {
+                nested.zeros(new Shape(1));
+                assertEquals(before + 1, ((ai.djl.ndarray.BaseNDManager) manager).getManagedArrays().size());
+            }
+        }
+    }
+
     @Test
     void initializationFollowsTheOfficialCode() {
         try (NDManager manager = root.newSubManager(); Vit vit = Vit.random(TINY, manager, 9);
