@@ -1,7 +1,11 @@
 package org.softprompt.method.visual;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
+import com.google.gson.JsonObject;
+
+import java.util.Map;
 import java.util.Objects;
 
 import org.softprompt.backbone.Vit;
@@ -197,6 +201,22 @@ public final class VisualPrompt {
      */
     public VisualPromptTuning build(NDManager manager) {
         return new VisualPromptTuning(vit, config(), manager);
+    }
+
+    /**
+     * Rebuilds a trained model from what a checkpoint holds: the method config it was saved with (e.g.
+     * {@code TrainingCheckpoint.config()}) and its trained tensors ({@code parameters()}).
+     */
+    public static VisualPromptTuning restore(Vit vit, JsonObject config, Map<String, NDArray> trained,
+                                             NDManager manager) {
+        VisualPromptTuning model = on(vit, VisualPromptConfig.fromJson(config)).build(manager);
+        try {
+            model.loadTrained(trained);
+            return model;
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
     }
 
     private static int checkLayers(int k) {

@@ -149,6 +149,36 @@ public final class VisualPromptTuning implements TunedModel {
         return Collections.unmodifiableMap(all);
     }
 
+    /**
+     * Copies trained tensors (e.g. {@code TrainingCheckpoint.load(dir, manager).parameters()}) into this model's;
+     * every trained tensor must be given, with its shape.
+     */
+    public void loadTrained(Map<String, NDArray> saved) {
+        Map<String, NDArray> targets = trainable();
+        for (Map.Entry<String, NDArray> target : targets.entrySet()) {
+            NDArray source = saved.get(target.getKey());
+            if (source == null) {
+                throw new IllegalArgumentException("no tensor '" + target.getKey() + "' among the saved ones "
+                        + saved.keySet() + " for " + config.toJson());
+            }
+            if (!source.getShape().equals(target.getValue().getShape())) {
+                throw new IllegalArgumentException("saved tensor '" + target.getKey() + "' has shape "
+                        + source.getShape() + ", this model's has " + target.getValue().getShape());
+            }
+        }
+        for (String name : saved.keySet()) {
+            if (!targets.containsKey(name)) {
+                throw new IllegalArgumentException("saved tensor '" + name + "' is not trained by this model "
+                        + targets.keySet());
+            }
+        }
+        targets.forEach((name, target) -> {
+            try (NDArray converted = saved.get(name).toType(target.getDataType(), true)) {
+                target.set(converted.toByteBuffer());
+            }
+        });
+    }
+
     @Override
     public JsonObject config() {
         return config.toJson();
@@ -156,7 +186,8 @@ public final class VisualPromptTuning implements TunedModel {
 
     /**
      * The input with the prompts' hooks added after the input's own hooks; the training flag is kept and switches
-     * the prompt dropout. Needs pixelValues.
+     * the prompt dropout. Needs pixelValues. Running {@code backbone().forward(enter(x))} gives the prompted hidden
+     * states with the ViT's own classifier (if any) and dropout; {@link #forward} is the trained model.
      */
     @Override
     public ForwardInput enter(ForwardInput input) {

@@ -466,6 +466,35 @@ class VisualPromptTuningTest {
         }
     }
 
+    /** Trained with the Trainer, saved as a checkpoint, restored on the same ViT: the same logits. */
+    @Test
+    void aCheckpointRestoresTheTrainedModel(@org.junit.jupiter.api.io.TempDir Path dir) {
+        try (NDManager manager = root.newSubManager(); Vit vit = Vit.random(TINY, manager, 15);
+             VisualPromptTuning tuned = VisualPrompt.on(vit).length(2).deep().projection(5).classes(3).seed(2)
+                     .build(manager);
+             Sgd sgd = new Sgd(List.of(ParameterGroup.all(0.1, 0)), LearningRateSchedule.constant(), manager, 0.9)) {
+            NDArray pixels = manager.randomNormal(new Shape(2, 3, 16, 16));
+            Trainer<Integer> trainer = new Trainer<>(tuned.trainable(), sgd, (step, batch) ->
+                    tuned.forward(ForwardInput.ofPixels(pixels).withTraining(true)).logits().square().mean());
+            trainer.fit(() -> List.of(0).iterator(), Trainer.Settings.steps(2));
+            trainer.checkpoint(tuned.config()).save(dir.resolve("vpt"));
+            org.softprompt.train.TrainingCheckpoint saved = org.softprompt.train.TrainingCheckpoint.load(
+                    dir.resolve("vpt"), manager);
+            try (VisualPromptTuning fresh = VisualPrompt.on(vit).length(2).deep().projection(5).classes(3).seed(2)
+                    .build(manager);
+                 VisualPromptTuning restored = VisualPrompt.restore(vit, saved.config(), saved.parameters(),
+                         manager)) {
+                NDArray expected = tuned.forward(ForwardInput.ofPixels(pixels)).logits();
+                assertEquals(0f, maxAbsDiff(restored.forward(ForwardInput.ofPixels(pixels)).logits(), expected));
+                // training did change the model: a fresh build with the same seed differs
+                assertTrue(maxAbsDiff(fresh.forward(ForwardInput.ofPixels(pixels)).logits(), expected) > 1e-4);
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> fresh.loadTrained(Map.of("head.weight", saved.parameters().get("head.weight"))));
+                assertTrue(e.getMessage().contains("prompt.embeddings"), e.getMessage());
+            }
+        }
+    }
+
     private static void assertMessage(String expected, org.junit.jupiter.api.function.Executable action) {
         Exception e = assertThrows(Exception.class, action);
         assertTrue(e.getMessage().contains(expected), "'" + e.getMessage() + "' should mention " + expected);
