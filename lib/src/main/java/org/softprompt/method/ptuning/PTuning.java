@@ -69,7 +69,10 @@ public final class PTuning implements TunedModel {
         return new Builder(Objects.requireNonNull(backbone, "backbone"));
     }
 
-    /** Options; {@link #tokenizer} and {@link #template} are required. */
+    /**
+     * Options; {@link #template} is required, {@link #tokenizer} is needed for {@link PTuning#batch} and for
+     * [P:word] initializations.
+     */
     public static final class Builder {
         private final Backbone backbone;
         private Tokenizer tokenizer;
@@ -119,8 +122,8 @@ public final class PTuning implements TunedModel {
 
         /** Creates the encoder's tensors in a sub-manager of {@code parent}, freed by {@link PTuning#close}. */
         public PTuning build(NDManager parent) {
-            if (tokenizer == null || template == null) {
-                throw new IllegalStateException("P-tuning needs a tokenizer(...) and a template(...)");
+            if (template == null) {
+                throw new IllegalStateException("P-tuning needs a template(...)");
             }
             String wordEmbeddings = wordEmbeddingName(backbone);
             NDManager own = parent.newSubManager();
@@ -157,6 +160,10 @@ public final class PTuning implements TunedModel {
             try (NDScope scope = new NDScope(); NDManager scratch = own.newSubManager()) {
                 for (String word : words) {
                     if (word != null) {
+                        if (tokenizer == null) {
+                            throw new IllegalStateException("pseudo token [P:" + word + "] needs a tokenizer(...) "
+                                    + "to look the word up");
+                        }
                         int[] ids = tokenizer.encode(word, false);
                         if (ids.length == 0) {
                             throw new IllegalArgumentException("pseudo token [P:" + word + "] of template \""
@@ -212,6 +219,7 @@ public final class PTuning implements TunedModel {
         return template;
     }
 
+    /** The tokenizer, or null when none was given. */
     public Tokenizer tokenizer() {
         return tokenizer;
     }
@@ -246,6 +254,9 @@ public final class PTuning implements TunedModel {
 
     /** Renders examples with this template and tokenizer (truncated to {@code maxLength}, 0 = none) as a batch. */
     public PromptBatch batch(List<Map<String, String>> examples, int maxLength, NDManager batchManager) {
+        if (tokenizer == null) {
+            throw new IllegalStateException("rendering needs the tokenizer: build with tokenizer(...)");
+        }
         List<RenderedPrompt> rendered = examples.stream()
                 .map(values -> template.render(values, tokenizer, slot, maxLength)).toList();
         return PromptBatch.of(rendered, padId(), batchManager);
