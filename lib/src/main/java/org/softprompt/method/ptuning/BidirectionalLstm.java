@@ -108,6 +108,7 @@ final class BidirectionalLstm {
             h = output.mul(c.tanh());
             outputs[t] = h;
         }
-        return NDArrays.concat(new NDList(outputs), 0);
+        // DJL's concat of a single array returns a detached copy: no gradient would flow back through it
+        return length == 1 ? outputs[0] : NDArrays.concat(new NDList(outputs), 0);
     }
 }
