@@ -202,6 +202,37 @@ class PTuningTest {
         }
     }
 
+    /**
+     * [P:word] starts from the mean embedding of the word's tokens (GPT-2's byte tokens "a" = 64 and "!" = 0 exist
+     * in the tiny GPT-2's 311-token vocabulary); without a word and without an encoder, from a sampled vocabulary
+     * row; with an encoder, the word initializes the encoder's input embedding.
+     */
+    @Test
+    void pseudoTokensCanStartFromRealWords() throws Exception {
+        Path folder = Path.of(System.getProperty("softprompt.shared"), "data", "gpt2-tokenizer");
+        assumeTrue(Files.exists(folder.resolve("vocab.json")), "GPT-2 vocabulary not found in " + folder);
+        try (NDManager scope = manager.newSubManager();
+                org.softprompt.tokenize.Tokenizer tokenizer = org.softprompt.tokenize.Gpt2Tokenizer
+                        .fromVocabAndMerges(folder.resolve("vocab.json"), folder.resolve("merges.txt"));
+                PTuning direct = PTuning.on(gpt2).tokenizer(tokenizer).template("[P:a] [P:a!] [P] {x} [MASK]")
+                        .encoder(PromptEncoder.Kind.NONE).build(scope);
+                PTuning encoded = PTuning.on(gpt2).tokenizer(tokenizer).template("[P:a] {x} [MASK]").build(scope)) {
+            assertArrayEquals(new int[] {64, 0}, tokenizer.encode("a!", false));
+            NDArray table = gpt2.weight("transformer.wte.weight");
+            NDArray prompts = direct.promptEmbeddings();
+            assertArrayEquals(table.get(64).toFloatArray(), prompts.get(0).toFloatArray());
+            assertTrue(prompts.get(1).sub(table.get(64).add(table.get(0)).div(2)).abs().max().getFloat() < 1e-7);
+            float[] sampled = prompts.get(2).toFloatArray();
+            boolean isARow = false;
+            for (int row = 0; row < table.getShape().get(0) && !isARow; row++) {
+                isARow = java.util.Arrays.equals(sampled, table.get(row).toFloatArray());
+            }
+            assertTrue(isARow, "an uninitialized direct pseudo token starts as a vocabulary embedding");
+            assertArrayEquals(table.get(64).toFloatArray(),
+                    encoded.trainable().get("prompt_encoder.embedding.weight").get(0).toFloatArray());
+        }
+    }
+
     @Test
     void configDescribesTheMethod() {
         try (NDManager scope = manager.newSubManager();
