@@ -83,7 +83,11 @@ final class PretrainingTestSupport {
             List<Function<Object, Object>> changes = changesFor(types[i], changeList);
             R variant = null;
             for (Function<Object, Object> change : changes) {
-                values[i] = change.apply(components[i].getAccessor().invoke(base));
+                Object original = components[i].getAccessor().invoke(base);
+                values[i] = change.apply(original);
+                if (values[i].equals(original)) {
+                    continue; // e.g. 0 * 2: not a change
+                }
                 try {
                     variant = constructor.newInstance(values);
                     break;
