@@ -146,6 +146,17 @@ class GptPretrainingTest {
     }
 
     @Test
+    void paperScaleTrainsNothingAndNamesTheHubModel() {
+        GptPretraining paper = GptPretraining.forScale(Scale.PAPER);
+        assertTrue(paper.settings().isEmpty());
+        assertTrue(paper.cached().isEmpty());
+        IllegalStateException error = assertThrows(IllegalStateException.class, paper::cacheFolder);
+        assertTrue(error.getMessage().contains("gpt2-medium"), error.getMessage());
+        assertTrue(VitPretraining.forScale(Scale.PAPER).settings().isEmpty());
+        assertEquals(GptPretraining.Settings.quick(), GptPretraining.forScale(Scale.QUICK).settings().orElseThrow());
+    }
+
+    @Test
     void aRunThatFailsLeavesNoCacheEntry(@TempDir Path cacheRoot) throws Exception {
         GptPretraining pretraining = GptPretraining.of(tiny()).dataRoot(PretrainingTestSupport.dataRoot())
                 .cache(new PretrainingCache(cacheRoot));
