@@ -96,6 +96,7 @@ public final class PretrainingCache {
                 if (existing.isPresent()) {
                     return existing.get();
                 }
+                deleteAbandoned(target);
                 Path temp = Files.createTempDirectory(root, "." + target.getFileName() + ".partial-");
                 try {
                     JsonObject report = builder.build(temp);
@@ -113,6 +114,19 @@ public final class PretrainingCache {
                         deleteRecursively(temp);
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * Deletes what a killed process left while building {@code target}: its partial folders. Only called with the
+     * entry's lock held, so no live build owns them.
+     */
+    private void deleteAbandoned(Path target) throws IOException {
+        String prefix = "." + target.getFileName() + ".partial-";
+        try (Stream<Path> siblings = Files.list(root)) {
+            for (Path partial : siblings.filter(p -> p.getFileName().toString().startsWith(prefix)).toList()) {
+                deleteRecursively(partial);
             }
         }
     }

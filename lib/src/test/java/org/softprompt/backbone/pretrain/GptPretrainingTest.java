@@ -101,6 +101,10 @@ class GptPretrainingTest {
         GptPretraining pretraining = GptPretraining.of(tiny()).dataRoot(PretrainingTestSupport.dataRoot())
                 .cache(new PretrainingCache(cacheRoot));
         assertTrue(pretraining.cached().isEmpty());
+        // what a process killed mid-training leaves behind
+        Path abandoned = cacheRoot.resolve("." + pretraining.cacheFolder().getFileName() + ".partial-123");
+        Files.createDirectories(abandoned);
+        Files.writeString(abandoned.resolve("model.safetensors"), "half a file");
         PretrainingTestSupport.Recorder first = new PretrainingTestSupport.Recorder(-1);
         long started = System.nanoTime();
         Path folder = pretraining.ensure(first);
@@ -108,6 +112,7 @@ class GptPretrainingTest {
         assertEquals(1, first.starts);
         assertEquals(8, first.steps);
         assertEquals(pretraining.cacheFolder(), folder);
+        assertFalse(Files.exists(abandoned), "the abandoned partial folder is cleaned up");
         JsonObject report = PretrainingCache.readReport(folder);
         assertEquals(tiny().toJson(), report.getAsJsonObject("configuration"));
         assertTrue(report.has("validation_perplexity") && report.has("tokens_seen") && report.has("wall_seconds"));
