@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
@@ -103,6 +104,7 @@ public final class PretrainingCache {
                     report.add("configuration", configuration.deepCopy());
                     report.addProperty("configuration_hash", hash(configuration));
                     writeJson(temp.resolve(REPORT_FILE), report);
+                    makeReadable(temp);
                     if (Files.exists(target)) {
                         // an unfinished folder of an older version without a report: replace it
                         deleteRecursively(target);
@@ -127,6 +129,22 @@ public final class PretrainingCache {
         try (Stream<Path> siblings = Files.list(root)) {
             for (Path partial : siblings.filter(p -> p.getFileName().toString().startsWith(prefix)).toList()) {
                 deleteRecursively(partial);
+            }
+        }
+    }
+
+    /**
+     * Temporary folders and files are created private (rwx------ / rw-------); a cached model is read by whoever
+     * shares the cache, like a downloaded one, so it gets the usual rwxr-xr-x / rw-r--r--.
+     */
+    private static void makeReadable(Path folder) throws IOException {
+        if (!folder.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(folder)) {
+            for (Path path : paths.toList()) {
+                Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(
+                        Files.isDirectory(path) ? "rwxr-xr-x" : "rw-r--r--"));
             }
         }
     }
