@@ -13,6 +13,7 @@ import java.util.List;
 import org.softprompt.backbone.Bart;
 import org.softprompt.backbone.DecoderInput;
 import org.softprompt.backbone.ForwardInput;
+import org.softprompt.backbone.ForwardOutput;
 import org.softprompt.backbone.KvCache;
 import org.softprompt.backbone.LayerPrefixes;
 import org.softprompt.backbone.Prefix;
@@ -161,7 +162,15 @@ public final class Seq2SeqDecoder implements Decoder, AutoCloseable {
         if (useCache) {
             input = input.withCache(cache);
         }
-        return model.forward(input).logits().get(new NDIndex(":, -1, :")).logSoftmax(1);
+        ForwardOutput output = model.forward(input);
+        NDArray last = output.logits().get(new NDIndex(":, -1, :"));
+        NDArray logProbs = last.logSoftmax(1);
+        // start() runs outside the search's per-step scopes: free the whole-sequence outputs now, not with the
+        // caller's manager (encoderLastHiddenState is the stored encoder output and stays).
+        last.close();
+        output.logits().close();
+        output.lastHiddenState().close();
+        return logProbs;
     }
 
     private static void checkBatch(LayerPrefixes prefixes, long batch, String what) {

@@ -245,6 +245,37 @@ class Seq2SeqDecoderTest {
     }
 
     @Test
+    void aDecoderStartsAfreshOnItsOriginalPrefixes() {
+        // Beam search reorders the per-source prefixes; a second start must use the caller's rows again.
+        try (NDManager m = manager.newSubManager()) {
+            int rows = SOURCES.length;
+            LayerPrefixes decoderPrefixes = randomPrefixes(m, DECODER_LAYERS, rows, 3, 61);
+            LayerPrefixes crossPrefixes = randomPrefixes(m, DECODER_LAYERS, rows, 2, 62);
+            GenerationConfig config = GenerationConfig.greedy(10, EOS).beams(3);
+            List<Generator.Generation> expected = decode(SOURCES, config, true,
+                    new Prefixes(null, decoderPrefixes, crossPrefixes), true, false);
+            try (Seq2SeqDecoder decoder = new Seq2SeqDecoder(bart, m, null, decoderPrefixes, crossPrefixes, true)) {
+                int length = SOURCES[0].length;
+                long[] ids = new long[rows * length];
+                long[] mask = new long[rows * length];
+                Arrays.fill(ids, PAD);
+                for (int b = 0; b < rows; b++) {
+                    for (int i = 0; i < SOURCES[b].length; i++) {
+                        ids[b * length + length - SOURCES[b].length + i] = SOURCES[b][i];
+                        mask[b * length + length - SOURCES[b].length + i] = 1;
+                    }
+                }
+                NDArray idArray = m.create(ids, new Shape(rows, length));
+                NDArray maskArray = m.create(mask, new Shape(rows, length));
+                for (int run = 0; run < 2; run++) {
+                    assertSameTokens(expected, Generator.generate(decoder, idArray, maskArray, config), "run " + run);
+                }
+            }
+            assertFalse(crossPrefixes.get(0).key().isReleased(), "the caller's prefixes must stay usable");
+        }
+    }
+
+    @Test
     void prefixesForTheWrongStackAreRejected() {
         try (NDManager m = manager.newSubManager()) {
             LayerPrefixes encoderShaped = randomPrefixes(m, ENCODER_LAYERS, 1, 2, 51);
