@@ -104,6 +104,7 @@ public final class Seq2SeqDecoder implements Decoder, AutoCloseable {
         NDArray positions = mask.cumSum(1).sub(1).maximum(0);
         NDArray encoded = model.encode(ForwardInput.ofIds(promptIds).withAttentionMask(mask)
                 .withPositionIds(positions).withPrefixes(encoderPrefixes)).lastHiddenState();
+        positions.close();
         encoderOutput = replace(encoderOutput, encoded);
         sourceMask = replace(sourceMask, mask);
         NDArray startColumn = promptIds.getManager().full(new Shape(batch, 1), model.config().decoderStartTokenId(),
