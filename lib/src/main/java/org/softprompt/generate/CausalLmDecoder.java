@@ -32,7 +32,10 @@ public final class CausalLmDecoder implements Decoder, AutoCloseable {
     private final NDManager manager;
     private final boolean useCache;
     private final long positionOffset;
+    /** The caller's prefixes (never closed here) and the ones currently in use (reordered copies after select). */
+    private final LayerPrefixes originalPrefixes;
     private LayerPrefixes prefixes;
+    private final List<NDArray> ownedPrefixArrays = new ArrayList<>();
     private KvCache cache;
     /** [rows, length so far]: the whole sequence (uncached) or only its mask (cached). */
     private NDArray ids;
@@ -46,6 +49,7 @@ public final class CausalLmDecoder implements Decoder, AutoCloseable {
         }
         this.model = model;
         this.manager = manager.newSubManager();
+        this.originalPrefixes = prefixes;
         this.prefixes = prefixes;
         this.positionOffset = positionOffset;
         this.useCache = useCache;
@@ -58,12 +62,14 @@ public final class CausalLmDecoder implements Decoder, AutoCloseable {
 
     @Override
     public NDArray start(NDArray promptIds, NDArray promptMask) {
-        NDArray maskLong = promptMask.toType(DataType.INT64, false);
+        // Copies: the decoder owns (and later frees) its state, never the caller's arrays.
+        NDArray maskLong = promptMask.toType(DataType.INT64, true);
         // Hugging Face: position = (number of real tokens so far) - 1, and 1 on padding (it is masked anyway).
         NDArray positions = maskLong.cumSum(1).sub(1).maximum(0).add(positionOffset);
-        setIds(promptIds.toType(DataType.INT64, false));
+        setIds(promptIds.toType(DataType.INT64, true));
         setMask(maskLong);
         setLastPosition(positions.get(new NDIndex(":, -1:")));
+        restoreOriginalPrefixes();
         if (useCache) {
             replaceCache();
         }
@@ -93,17 +99,20 @@ public final class CausalLmDecoder implements Decoder, AutoCloseable {
             cache.reorder(rows);
         }
         if (prefixes != null) {
+            List<NDArray> previouslyOwned = new ArrayList<>(ownedPrefixArrays);
+            ownedPrefixArrays.clear();
             List<Prefix> moved = new ArrayList<>();
             for (int layer = 0; layer < prefixes.numLayers(); layer++) {
                 Prefix p = prefixes.get(layer);
                 if (p == null || p.batchSize() == 1) {
                     moved.add(p);
                 } else {
-                    moved.add(new Prefix(keep(p.key().get(rows)), keep(p.value().get(rows)),
-                            p.mask() == null || p.mask().getShape().get(0) == 1 ? p.mask() : keep(p.mask().get(rows))));
+                    moved.add(new Prefix(own(p.key().get(rows)), own(p.value().get(rows)),
+                            p.mask() == null || p.mask().getShape().get(0) == 1 ? p.mask() : own(p.mask().get(rows))));
                 }
             }
             prefixes = LayerPrefixes.of(moved);
+            previouslyOwned.forEach(NDArray::close); // copies from the previous step, never the caller's arrays
         }
     }
 
@@ -126,6 +135,18 @@ public final class CausalLmDecoder implements Decoder, AutoCloseable {
             cache.close();
         }
         cache = new KvCache(model.numLayers(), manager);
+    }
+
+    /** A reordered prefix copy: owned (and freed) by this decoder. */
+    private NDArray own(NDArray array) {
+        ownedPrefixArrays.add(keep(array));
+        return array;
+    }
+
+    private void restoreOriginalPrefixes() {
+        ownedPrefixArrays.forEach(NDArray::close);
+        ownedPrefixArrays.clear();
+        prefixes = originalPrefixes;
     }
 
     private NDArray keep(NDArray array) {

@@ -170,4 +170,25 @@ class CausalLmDecoderTest {
             }
         }
     }
+
+    @Test
+    void aDecoderUsedTwiceAfterBeamSearchStartsFromTheCallersPrefixes() {
+        try (NDManager m = manager.newSubManager()) {
+            LayerPrefixes perPrompt = randomPrefixes(m, PROMPTS.length, 3, 9);
+            long[] ids = {5, 17, 200, 33, 0, 0, 0, 99, 0, 150, 3, 42}; // PROMPTS, left-padded
+            long[] mask = {1, 1, 1, 1, 0, 0, 0, 1, 0, 1, 1, 1};
+            GenerationConfig config = GenerationConfig.greedy(10, EOS).beams(3);
+            try (CausalLmDecoder decoder = new CausalLmDecoder(gpt2, m, perPrompt, 3, true)) {
+                NDArray idArray = m.create(ids, new Shape(3, 4));
+                NDArray maskArray = m.create(mask, new Shape(3, 4));
+                List<Generator.Generation> first = Generator.generate(decoder, idArray, maskArray, config);
+                List<Generator.Generation> second = Generator.generate(decoder, idArray, maskArray, config);
+                assertSameTokens(first, second, "second use of one decoder");
+                assertSameTokens(first, decode(PROMPTS, config, true, perPrompt, 3, false), "a fresh decoder");
+            }
+            // The caller's prefix arrays are still alive.
+            assertEquals(PROMPTS.length, perPrompt.get(0).key().getShape().get(0));
+            perPrompt.get(0).key().sum().getFloat();
+        }
+    }
 }
