@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Random;
 
 import org.softprompt.backbone.Backbone;
+import org.softprompt.method.Reparam;
 import org.softprompt.train.AdamW;
 import org.softprompt.train.LearningRateSchedule;
 import org.softprompt.train.ParameterGroup;
@@ -41,7 +42,6 @@ final class SoftTokens implements AutoCloseable {
         this.manager = parent.newSubManager();
         this.length = length;
         this.reparam = reparam;
-        Map<String, NDArray> p = new LinkedHashMap<>();
         if (length > 0) {
             Random random = new Random(seed);
             int d = backbone.hiddenSize();
@@ -56,23 +56,16 @@ final class SoftTokens implements AutoCloseable {
                 NDArray idArray = scope.create(longIds);
                 words = manager.create(embed(idArray, table).toFloatArray(), new Shape(length, d));
             }
-            if (reparam.isMlp()) {
-                int k = reparam.hiddenSize();
-                p.put("embedding.weight", TorchLayers.normal(manager, new Shape(length, d), 1, random));
-                p.put("transform.0.weight", TorchLayers.linearWeight(manager, d, k, random));
-                p.put("transform.0.bias", TorchLayers.linearBias(manager, d, k, random));
-                p.put("transform.2.weight", TorchLayers.linearWeight(manager, k, d, random));
-                p.put("transform.2.bias", TorchLayers.linearBias(manager, k, d, random));
-            } else {
-                p.put("embedding.weight", words);
-            }
+            Map<String, NDArray> p = reparam.isMlp()
+                    ? PrefixTuning.peftInit(reparam, manager, length, d, d, random)
+                    : new LinkedHashMap<>(Map.of(PrefixTuning.NAMES.embedding(), words));
             p.values().forEach(a -> a.setRequiresGradient(true));
             this.parameters = Collections.unmodifiableMap(p);
             if (reparam.isMlp()) {
                 fit(words, fitSteps, fitLearningRate, initialization);
             }
         } else {
-            this.parameters = Collections.unmodifiableMap(p);
+            this.parameters = Map.of();
         }
     }
 
@@ -107,18 +100,12 @@ final class SoftTokens implements AutoCloseable {
 
     /** The soft tokens [P, d] computed in {@code scope}. */
     NDArray embeddings(NDManager scope) {
-        NDArray embedding = TorchLayers.local(scope, parameters.get("embedding.weight"));
-        if (!reparam.isMlp()) {
-            return embedding;
-        }
-        NDArray hidden = TorchLayers.linear(embedding, parameters.get("transform.0.weight"),
-                parameters.get("transform.0.bias")).tanh();
-        return TorchLayers.linear(hidden, parameters.get("transform.2.weight"), parameters.get("transform.2.bias"));
+        return reparam.table(scope, parameters, PrefixTuning.NAMES);
     }
 
     private void fit(NDArray target, int steps, double learningRate, JsonObject initialization) {
         Map<String, NDArray> transform = new LinkedHashMap<>(parameters);
-        NDArray embedding = transform.remove("embedding.weight");
+        NDArray embedding = transform.remove(PrefixTuning.NAMES.embedding());
         embedding.setRequiresGradient(false);
         try (AdamW adam = new AdamW(List.of(ParameterGroup.all(learningRate, 0)), LearningRateSchedule.constant(),
                 manager)) {
