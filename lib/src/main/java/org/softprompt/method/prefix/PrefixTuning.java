@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Function;
 
 import org.softprompt.backbone.Backbone;
 import org.softprompt.backbone.ForwardInput;
@@ -331,15 +332,25 @@ public final class PrefixTuning implements TunedModel {
             overwrite(parameters.get(NAMES.embedding()), target.toFloatArray());
             return;
         }
+        initialization.addProperty("fit_mse", fitTransform(parameters, this::table, target, fitSteps,
+                fitLearningRate, manager));
+    }
+
+    /**
+     * Li &amp; Liang's fit of a reparameterization MLP to a target (lowdata_init_train3): Adam on the mean squared
+     * error of {@code output}, the transform trained and the embedding kept. Returns the final error.
+     */
+    static float fitTransform(Map<String, NDArray> parameters, Function<NDManager, NDArray> output, NDArray target,
+            int steps, double learningRate, NDManager manager) {
         Map<String, NDArray> transform = new LinkedHashMap<>(parameters);
         NDArray embedding = transform.remove(NAMES.embedding());
         embedding.setRequiresGradient(false);
-        try (AdamW adam = new AdamW(List.of(ParameterGroup.all(fitLearningRate, 0)),
+        try (AdamW adam = new AdamW(List.of(ParameterGroup.all(learningRate, 0)),
                 LearningRateSchedule.constant(), manager)) {
-            for (int step = 0; step < fitSteps; step++) {
+            for (int step = 0; step < steps; step++) {
                 try (NDManager scope = manager.newSubManager();
                         GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                    NDArray loss = table(scope).sub(target).square().mean();
+                    NDArray loss = output.apply(scope).sub(target).square().mean();
                     collector.backward(loss);
                     adam.step(transform);
                 }
@@ -348,8 +359,7 @@ public final class PrefixTuning implements TunedModel {
             embedding.setRequiresGradient(true);
         }
         try (NDManager scope = manager.newSubManager()) {
-            NDArray error = table(scope).sub(target).square().mean();
-            initialization.addProperty("fit_mse", error.getFloat());
+            return output.apply(scope).sub(target).square().mean().getFloat();
         }
     }
 

@@ -1,26 +1,20 @@
 package org.softprompt.method.prefix;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
-import ai.djl.training.GradientCollector;
 
 import com.google.gson.JsonObject;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
 import org.softprompt.backbone.Backbone;
 import org.softprompt.method.Reparam;
-import org.softprompt.train.AdamW;
-import org.softprompt.train.LearningRateSchedule;
-import org.softprompt.train.ParameterGroup;
 
 /**
  * P trainable input embeddings [P, d] for the embedding-only and infix ablations of Li &amp; Liang (Table 5):
@@ -104,26 +98,10 @@ final class SoftTokens implements AutoCloseable {
     }
 
     private void fit(NDArray target, int steps, double learningRate, JsonObject initialization) {
-        Map<String, NDArray> transform = new LinkedHashMap<>(parameters);
-        NDArray embedding = transform.remove(PrefixTuning.NAMES.embedding());
-        embedding.setRequiresGradient(false);
-        try (AdamW adam = new AdamW(List.of(ParameterGroup.all(learningRate, 0)), LearningRateSchedule.constant(),
-                manager)) {
-            for (int step = 0; step < steps; step++) {
-                try (NDManager scope = manager.newSubManager();
-                        GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                    collector.backward(embeddings(scope).sub(target).square().mean());
-                    adam.step(transform);
-                }
-            }
-        } finally {
-            embedding.setRequiresGradient(true);
-        }
-        try (NDManager scope = manager.newSubManager()) {
-            initialization.addProperty("fit_steps", steps);
-            initialization.addProperty("fit_learning_rate", learningRate);
-            initialization.addProperty("fit_mse", embeddings(scope).sub(target).square().mean().getFloat());
-        }
+        float error = PrefixTuning.fitTransform(parameters, this::embeddings, target, steps, learningRate, manager);
+        initialization.addProperty("fit_steps", steps);
+        initialization.addProperty("fit_learning_rate", learningRate);
+        initialization.addProperty("fit_mse", error);
     }
 
     void addConfig(JsonObject json) {
