@@ -8,12 +8,17 @@ import ai.djl.ndarray.types.SparseFormat;
 
 import com.google.gson.JsonObject;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.UnaryOperator;
 
 import org.softprompt.backbone.Backbone;
+import org.softprompt.backbone.ForwardInput;
+import org.softprompt.backbone.ForwardOutput;
 import org.softprompt.method.Reparam;
 
 /**
@@ -78,6 +83,35 @@ final class SoftTokens implements AutoCloseable {
     static NDArray embed(NDArray ids, NDArray table) {
         return ids.getNDArrayInternal().embedding(ids.toType(DataType.INT64, false), table, SparseFormat.DENSE)
                 .singletonOrThrow();
+    }
+
+    /** The ids' embeddings [B, T, d] in the backbone's frozen token table; the result lives in ids' manager. */
+    NDArray embedText(NDArray ids) {
+        return embed(ids, tokenEmbeddings(backbone));
+    }
+
+    /** The soft tokens repeated for every row: [batch, P, d], computed in {@code scope}. */
+    NDArray forBatch(NDManager scope, long batch) {
+        NDArray e = embeddings(scope);
+        return e.expandDims(0).broadcast(new Shape(batch, e.getShape().get(0), e.getShape().get(1)));
+    }
+
+    /**
+     * {@code input} with its sequence replaced by {@code embeds} and the matching mask, token types and positions
+     * (each null when the caller gave none); prefixes, hooks and flags kept.
+     */
+    static ForwardInput withSequence(ForwardInput input, NDArray embeds, NDArray mask, NDArray types,
+            NDArray positions) {
+        return new ForwardInput(null, embeds, null, mask, types, positions, input.prefixes(), null, input.hooks(),
+                input.training(), input.outputHiddenStates(), input.computeLogits());
+    }
+
+    /** {@code out} with logits, last hidden state and hidden states passed through {@code keep} (the caller's rows). */
+    static ForwardOutput selectPositions(ForwardOutput out, UnaryOperator<NDArray> keep) {
+        List<NDArray> hidden = new ArrayList<>();
+        out.hiddenStates().forEach(h -> hidden.add(keep.apply(h)));
+        return new ForwardOutput(out.logits() == null ? null : keep.apply(out.logits()),
+                keep.apply(out.lastHiddenState()), hidden, out.pooledOutput(), null);
     }
 
     int length() {
