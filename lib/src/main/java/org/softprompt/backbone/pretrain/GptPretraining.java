@@ -7,13 +7,10 @@ import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 
-import org.softprompt.Engines;
 import org.softprompt.Scale;
 import org.softprompt.backbone.ForwardInput;
 import org.softprompt.backbone.Gpt2;
 import org.softprompt.backbone.Gpt2Config;
-import org.softprompt.backbone.hub.HuggingFaceHub;
-import org.softprompt.data.DataDirectory;
 import org.softprompt.data.TextCorpus;
 import org.softprompt.tokenize.BpeVocabulary;
 import org.softprompt.tokenize.ByteLevelBpeTrainer;
@@ -31,7 +28,6 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Random;
 import java.util.function.Supplier;
 
@@ -52,7 +48,7 @@ import java.util.function.Supplier;
  * LayerNorm weights, dropout, global-norm clipping. Validation perplexity is measured on the held-out documents
  * (cut into consecutive windows) and is per token of this vocabulary: it is not comparable with GPT-2's numbers.
  */
-public final class GptPretraining {
+public final class GptPretraining extends CachedPretraining<GptPretraining.Settings, GptPretraining.Trained, GptPretraining> {
     /** What {@link Scale#PAPER} loads instead of pretraining. */
     public static final String PAPER_MODEL = "gpt2-medium";
     /** The cache folder's name prefix. */
@@ -177,7 +173,7 @@ public final class GptPretraining {
     }
 
     /** A model trained in memory, with its vocabulary and report; close it to free the weights. */
-    public record Trained(Gpt2 model, BpeVocabulary vocabulary, JsonObject report) implements AutoCloseable {
+    public record Trained(Gpt2 model, BpeVocabulary vocabulary, JsonObject report) implements CachedPretraining.Trained {
         /** Writes the Hugging Face folder: the model (config.json, model.safetensors) and the tokenizer files. */
         public void save(Path folder) throws IOException {
             model.save(folder);
@@ -190,14 +186,13 @@ public final class GptPretraining {
         }
     }
 
-    private final Scale scale;
-    private final Settings settings;
-    private PretrainingCache cache = PretrainingCache.standard();
-    private Path dataRoot;
-
     private GptPretraining(Scale scale, Settings settings) {
-        this.scale = scale;
-        this.settings = settings;
+        super(KIND, PAPER_MODEL, scale, settings);
+    }
+
+    @Override
+    JsonObject key(Settings s) {
+        return s.toJson();
     }
 
     /** The pretraining of a scale: {@link Settings#smoke()}, {@link Settings#quick()}, or gpt2-medium at PAPER. */
@@ -211,55 +206,8 @@ public final class GptPretraining {
         return new GptPretraining(null, Objects.requireNonNull(settings, "settings"));
     }
 
-    /** Keep results in {@code cache} instead of the standard models folder. */
-    public GptPretraining cache(PretrainingCache newCache) {
-        this.cache = Objects.requireNonNull(newCache, "cache");
-        return this;
-    }
-
-    /** Read the corpus from this data folder instead of {@link DataDirectory#root()}. */
-    public GptPretraining dataRoot(Path root) {
-        this.dataRoot = root;
-        return this;
-    }
-
-    /** The settings; empty at PAPER scale, which trains nothing. */
-    public Optional<Settings> settings() {
-        return Optional.ofNullable(settings);
-    }
-
-    /** Where the trained folder is or will be (for PAPER: not applicable). */
-    public Path cacheFolder() {
-        return cache.folder(KIND, requireSettings().toJson());
-    }
-
-    /** The finished folder if already trained (for PAPER: empty). */
-    public Optional<Path> cached() {
-        return settings == null ? Optional.empty() : cache.find(KIND, settings.toJson());
-    }
-
-    /** {@link #ensure(TrainingListener)} without a listener. */
-    public Path ensure() throws IOException {
-        return ensure(new TrainingListener() { });
-    }
-
-    /**
-     * The checkpoint folder: gpt2-medium from the hub at PAPER scale; otherwise the cached folder of these settings,
-     * pretrained first (reporting to {@code listener}) when there is none.
-     */
-    public Path ensure(TrainingListener listener) throws IOException {
-        if (scale == Scale.PAPER) {
-            return HuggingFaceHub.resolve(PAPER_MODEL);
-        }
-        return cache.ensure(KIND, settings.toJson(), folder -> {
-            try (NDManager manager = Engines.newManager(); Trained trained = train(manager, listener)) {
-                trained.save(folder);
-                return trained.report();
-            }
-        });
-    }
-
     /** Pretrains in memory (no cache): the model, its vocabulary and the report. */
+    @Override
     public Trained train(NDManager manager, TrainingListener listener) {
         Settings s = requireSettings();
         long started = System.nanoTime();
@@ -412,13 +360,6 @@ public final class GptPretraining {
             }
         }
         return Arrays.copyOf(out, (int) Math.min(length, max));
-    }
-
-    private Settings requireSettings() {
-        if (settings == null) {
-            throw new IllegalStateException("PAPER scale trains nothing: it loads " + PAPER_MODEL + " from the hub");
-        }
-        return settings;
     }
 
     /**

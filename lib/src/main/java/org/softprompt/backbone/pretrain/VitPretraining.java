@@ -7,13 +7,11 @@ import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 
-import org.softprompt.Engines;
 import org.softprompt.Scale;
 import org.softprompt.backbone.Activation;
 import org.softprompt.backbone.ForwardInput;
 import org.softprompt.backbone.Vit;
 import org.softprompt.backbone.VitConfig;
-import org.softprompt.backbone.hub.HuggingFaceHub;
 import org.softprompt.data.ImageSet;
 import org.softprompt.data.Images;
 import org.softprompt.train.AdamW;
@@ -27,7 +25,6 @@ import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Random;
 import java.util.function.Supplier;
 
@@ -46,7 +43,7 @@ import java.util.function.Supplier;
  * <p>Images are normalized with the CIFAR-10 training statistics ({@link Images#CIFAR10_MEAN}); models that use this
  * backbone must normalize the same way, which preprocessor_config.json records.
  */
-public final class VitPretraining {
+public final class VitPretraining extends CachedPretraining<VitPretraining.Settings, VitPretraining.Trained, VitPretraining> {
     public static final String PAPER_MODEL = "google/vit-base-patch16-224-in21k";
     public static final String KIND = "tiny-vit-cifar10";
     public static final String PREPROCESSOR_FILE = "preprocessor_config.json";
@@ -167,7 +164,7 @@ public final class VitPretraining {
     }
 
     /** A model trained in memory with its report; close it to free the weights. */
-    public record Trained(Vit model, JsonObject report) implements AutoCloseable {
+    public record Trained(Vit model, JsonObject report) implements CachedPretraining.Trained {
         /** Writes config.json, model.safetensors and preprocessor_config.json. */
         public void save(Path folder) throws IOException {
             model.save(folder);
@@ -206,14 +203,13 @@ public final class VitPretraining {
         return out;
     }
 
-    private final Scale scale;
-    private final Settings settings;
-    private PretrainingCache cache = PretrainingCache.standard();
-    private Path dataRoot;
-
     private VitPretraining(Scale scale, Settings settings) {
-        this.scale = scale;
-        this.settings = settings;
+        super(KIND, PAPER_MODEL, scale, settings);
+    }
+
+    @Override
+    JsonObject key(Settings s) {
+        return s.toJson();
     }
 
     public static VitPretraining forScale(Scale scale) {
@@ -225,50 +221,8 @@ public final class VitPretraining {
         return new VitPretraining(null, Objects.requireNonNull(settings, "settings"));
     }
 
-    public VitPretraining cache(PretrainingCache newCache) {
-        this.cache = Objects.requireNonNull(newCache, "cache");
-        return this;
-    }
-
-    /** Read CIFAR-10 from {@code root/cifar10} instead of the default data directory's. */
-    public VitPretraining dataRoot(Path root) {
-        this.dataRoot = root;
-        return this;
-    }
-
-    public Optional<Settings> settings() {
-        return Optional.ofNullable(settings);
-    }
-
-    public Path cacheFolder() {
-        return cache.folder(KIND, requireSettings().toJson());
-    }
-
-    public Optional<Path> cached() {
-        return settings == null ? Optional.empty() : cache.find(KIND, settings.toJson());
-    }
-
-    public Path ensure() throws IOException {
-        return ensure(new TrainingListener() { });
-    }
-
-    /**
-     * The checkpoint folder: the in21k ViT-Base from the hub at PAPER scale; otherwise the cached folder of these
-     * settings, trained first (reporting to {@code listener}) when there is none.
-     */
-    public Path ensure(TrainingListener listener) throws IOException {
-        if (scale == Scale.PAPER) {
-            return HuggingFaceHub.resolve(PAPER_MODEL);
-        }
-        return cache.ensure(KIND, settings.toJson(), folder -> {
-            try (NDManager manager = Engines.newManager(); Trained trained = train(manager, listener)) {
-                trained.save(folder);
-                return trained.report();
-            }
-        });
-    }
-
     /** Trains in memory (no cache). */
+    @Override
     public Trained train(NDManager manager, TrainingListener listener) {
         Settings s = requireSettings();
         long started = System.nanoTime();
@@ -360,13 +314,6 @@ public final class VitPretraining {
             indices[i] = (int) ((long) i * images.size() / count);
         }
         return images.subset(images.name() + "[" + count + " evenly spaced]", indices);
-    }
-
-    private Settings requireSettings() {
-        if (settings == null) {
-            throw new IllegalStateException("PAPER scale trains nothing: it loads " + PAPER_MODEL + " from the hub");
-        }
-        return settings;
     }
 
     /**

@@ -17,6 +17,7 @@ import org.softprompt.backbone.Backbone;
 import org.softprompt.backbone.ForwardInput;
 import org.softprompt.backbone.LayerPrefixes;
 import org.softprompt.backbone.Prefix;
+import org.softprompt.method.Reparam;
 import org.softprompt.method.TunedModel;
 
 /**
@@ -24,12 +25,12 @@ import org.softprompt.method.TunedModel;
  * entering each layer's self-attention as extra keys and values through {@link LayerPrefixes}.
  *
  * <pre>{@code
- * DeepPrompt prompt = DeepPrompt.on(bert).length(16).layers(Layers.last(6)).reparam(DeepReparam.none())
+ * DeepPrompt prompt = DeepPrompt.on(bert).length(16).layers(Layers.last(6)).reparam(Reparam.none())
  *         .dropout(0.1).build(manager);
  * ForwardOutput out = prompt.forward(ForwardInput.ofIds(ids).withAttentionMask(mask).withTraining(true));
  * }</pre>
  *
- * <p>As P-tuning v2's code: one table (or {@link DeepReparam#mlp MLP}) produces, for each of the P prompt positions,
+ * <p>As P-tuning v2's code: one table (or {@link Reparam#mlp MLP}) produces, for each of the P prompt positions,
  * a vector of 2 x layers x hidden, read as [layers x {key, value}, heads, headDim]; layer {@code i}'s key is slot
  * 2i and its value slot 2i+1. Dropout (P-tuning v2 uses the model's hidden_dropout_prob) is applied to those vectors
  * when the input is in training mode, with its own mask for every example as in P-tuning v2; otherwise the prompts
@@ -44,17 +45,19 @@ import org.softprompt.method.TunedModel;
  * each task's prompt from it with {@link #from(DeepPrompt)}.
  */
 public final class DeepPrompt implements TunedModel {
-    public static final String EMBEDDING = "prefix_encoder.embedding.weight";
-    public static final String MLP_IN_WEIGHT = "prefix_encoder.trans.0.weight";
-    public static final String MLP_IN_BIAS = "prefix_encoder.trans.0.bias";
-    public static final String MLP_OUT_WEIGHT = "prefix_encoder.trans.2.weight";
-    public static final String MLP_OUT_BIAS = "prefix_encoder.trans.2.bias";
+    /** P-tuning v2's PrefixEncoder names: {@code prefix_encoder.embedding.weight}, {@code prefix_encoder.trans.*}. */
+    static final Reparam.Names NAMES = Reparam.Names.of("prefix_encoder.", "trans");
+    public static final String EMBEDDING = NAMES.embedding();
+    public static final String MLP_IN_WEIGHT = NAMES.inWeight();
+    public static final String MLP_IN_BIAS = NAMES.inBias();
+    public static final String MLP_OUT_WEIGHT = NAMES.outWeight();
+    public static final String MLP_OUT_BIAS = NAMES.outBias();
 
     private final Backbone backbone;
     private final int length;
     private final Layers layerChoice;
     private final int[] layers;
-    private final DeepReparam reparam;
+    private final Reparam reparam;
     private final double dropout;
     private final NDManager manager;
     private final Map<String, NDArray> parameters;
@@ -111,7 +114,7 @@ public final class DeepPrompt implements TunedModel {
         private final Backbone backbone;
         private int length = 16;
         private Layers layers = Layers.all();
-        private DeepReparam reparam = DeepReparam.none();
+        private Reparam reparam = Reparam.none();
         private double dropout = 0.1;
         private long seed = 42;
         private Map<String, NDArray> initial;
@@ -134,7 +137,7 @@ public final class DeepPrompt implements TunedModel {
             return this;
         }
 
-        public Builder reparam(DeepReparam how) {
+        public Builder reparam(Reparam how) {
             this.reparam = Objects.requireNonNull(how, "reparam");
             return this;
         }
@@ -161,20 +164,7 @@ public final class DeepPrompt implements TunedModel {
     }
 
     private Map<String, Shape> shapes() {
-        long width = 2L * layers.length * backbone.hiddenSize();
-        Map<String, Shape> shapes = new LinkedHashMap<>();
-        if (reparam.isMlp()) {
-            int d = backbone.hiddenSize();
-            int h = reparam.hiddenSize();
-            shapes.put(EMBEDDING, new Shape(length, d));
-            shapes.put(MLP_IN_WEIGHT, new Shape(h, d));
-            shapes.put(MLP_IN_BIAS, new Shape(h));
-            shapes.put(MLP_OUT_WEIGHT, new Shape(width, h));
-            shapes.put(MLP_OUT_BIAS, new Shape(width));
-        } else {
-            shapes.put(EMBEDDING, new Shape(length, width));
-        }
-        return shapes;
+        return reparam.shapes(NAMES, length, backbone.hiddenSize(), 2L * layers.length * backbone.hiddenSize());
     }
 
     @Override
@@ -197,7 +187,7 @@ public final class DeepPrompt implements TunedModel {
         return layers.clone();
     }
 
-    public DeepReparam reparam() {
+    public Reparam reparam() {
         return reparam;
     }
 
@@ -214,7 +204,7 @@ public final class DeepPrompt implements TunedModel {
         JsonArray chosen = new JsonArray();
         Arrays.stream(layers).forEach(chosen::add);
         json.add("layers", chosen);
-        json.add("reparam", reparam.toJson());
+        json.add("reparam", reparamJson(reparam));
         json.addProperty("dropout", dropout);
         json.addProperty("backbone", backbone.architecture());
         return json;
@@ -225,12 +215,7 @@ public final class DeepPrompt implements TunedModel {
      * computed in {@code scope}. After training with the MLP this is what can be kept for inference.
      */
     public NDArray promptVectors(NDManager scope) {
-        NDArray table = Tensors.local(scope, parameters.get(EMBEDDING));
-        if (!reparam.isMlp()) {
-            return table;
-        }
-        NDArray middle = Tensors.linear(table, parameters.get(MLP_IN_WEIGHT), parameters.get(MLP_IN_BIAS)).tanh();
-        return Tensors.linear(middle, parameters.get(MLP_OUT_WEIGHT), parameters.get(MLP_OUT_BIAS));
+        return reparam.table(scope, parameters, NAMES);
     }
 
     /**
@@ -276,6 +261,15 @@ public final class DeepPrompt implements TunedModel {
                     + "replace them");
         }
         return input.withPrefixes(layerPrefixes(input.manager(), input.batchSize(), input.training()));
+    }
+
+    private static JsonObject reparamJson(Reparam reparam) {
+        JsonObject json = new JsonObject();
+        json.addProperty("type", reparam.isMlp() ? "mlp" : "none");
+        if (reparam.isMlp()) {
+            json.addProperty("hidden_size", reparam.hiddenSize());
+        }
+        return json;
     }
 
     @Override

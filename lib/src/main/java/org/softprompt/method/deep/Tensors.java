@@ -53,11 +53,6 @@ final class Tensors {
         return view;
     }
 
-    /** torch.nn.Linear: x W^T + b with W [out, in]. */
-    static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
-        return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
-    }
-
     /** Inverted dropout as torch's (kept values scaled by 1/(1-p)); identity unless training. */
     static NDArray dropout(NDArray x, double p, boolean training) {
         if (!training || p == 0) {

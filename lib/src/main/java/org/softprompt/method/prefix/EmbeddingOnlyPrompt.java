@@ -8,8 +8,6 @@ import ai.djl.ndarray.types.Shape;
 
 import com.google.gson.JsonObject;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 import org.softprompt.backbone.Backbone;
@@ -75,12 +73,9 @@ public final class EmbeddingOnlyPrompt implements TunedModel {
             throw new IllegalArgumentException("the embedding-only prompt needs inputIds or inputsEmbeds");
         }
         NDManager scope = input.manager();
-        NDArray text = input.inputIds() != null
-                ? SoftTokens.embed(input.inputIds(), SoftTokens.tokenEmbeddings(backbone))
-                : input.inputsEmbeds();
+        NDArray text = input.inputIds() != null ? tokens.embedText(input.inputIds()) : input.inputsEmbeds();
         long b = text.getShape().get(0);
-        NDArray prompt = tokens.embeddings(scope).expandDims(0).broadcast(new Shape(b, p, text.getShape().get(2)));
-        NDArray embeds = prompt.concat(text, 1);
+        NDArray embeds = tokens.forBatch(scope, b).concat(text, 1);
         NDArray mask = input.attentionMask() == null ? null
                 : scope.ones(new Shape(b, p), input.attentionMask().getDataType()).concat(input.attentionMask(), 1);
         NDArray positions = input.positionIds() == null ? null
@@ -89,8 +84,7 @@ public final class EmbeddingOnlyPrompt implements TunedModel {
                         .concat(input.positionIds().toType(DataType.INT64, false).add(p), 1);
         NDArray types = input.tokenTypeIds() == null ? null
                 : scope.zeros(new Shape(b, p), input.tokenTypeIds().getDataType()).concat(input.tokenTypeIds(), 1);
-        return new ForwardInput(null, embeds, null, mask, types, positions, input.prefixes(), null, input.hooks(),
-                input.training(), input.outputHiddenStates(), input.computeLogits());
+        return SoftTokens.withSequence(input, embeds, mask, types, positions);
     }
 
     /** The backbone's outputs for the caller's T positions (the prompt's P positions dropped). */
@@ -102,10 +96,7 @@ public final class EmbeddingOnlyPrompt implements TunedModel {
             return out;
         }
         NDIndex text = new NDIndex(":, " + p + ":");
-        List<NDArray> hidden = new ArrayList<>();
-        out.hiddenStates().forEach(h -> hidden.add(h.get(text)));
-        return new ForwardOutput(out.logits() == null ? null : out.logits().get(text),
-                out.lastHiddenState().get(text), hidden, out.pooledOutput(), null);
+        return SoftTokens.selectPositions(out, h -> h.get(text));
     }
 
     @Override

@@ -7,8 +7,6 @@ import ai.djl.ndarray.types.Shape;
 
 import com.google.gson.JsonObject;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 import org.softprompt.backbone.Backbone;
@@ -117,10 +115,9 @@ public final class InfixTuning implements TunedModel {
             }
         }
         NDArray index = scope.create(gather, new Shape(b, t + p));
-        NDArray text = SoftTokens.embed(ids, SoftTokens.tokenEmbeddings(backbone));
+        NDArray text = tokens.embedText(ids);
         long d = text.getShape().get(2);
-        NDArray infix = tokens.embeddings(scope).expandDims(0).broadcast(new Shape(b, p, d));
-        NDArray embeds = text.concat(infix, 1).gather(index.expandDims(2).broadcast(new Shape(b, t + p, d)), 1);
+        NDArray embeds = text.concat(tokens.forBatch(scope, b), 1).gather(index.expandDims(2).broadcast(new Shape(b, t + p, d)), 1);
         NDArray mask = input.attentionMask() == null ? null
                 : input.attentionMask().concat(scope.ones(new Shape(b, p), input.attentionMask().getDataType()), 1)
                         .gather(index, 1);
@@ -128,8 +125,7 @@ public final class InfixTuning implements TunedModel {
                 : input.tokenTypeIds().concat(scope.zeros(new Shape(b, p), input.tokenTypeIds().getDataType()), 1)
                         .gather(index, 1);
         NDArray positions = input.positionIds() == null ? null : infixPositions(input.positionIds(), starts, p, scope);
-        return new ForwardInput(null, embeds, null, mask, types, positions, input.prefixes(), null, input.hooks(),
-                input.training(), input.outputHiddenStates(), input.computeLogits());
+        return SoftTokens.withSequence(input, embeds, mask, types, positions);
     }
 
     /** The caller's positions with the infix at separator + 1 ... and everything after it moved up by P. */
@@ -169,10 +165,7 @@ public final class InfixTuning implements TunedModel {
             }
         }
         NDArray index = out.lastHiddenState().getManager().create(pick, new Shape(b, t));
-        List<NDArray> hidden = new ArrayList<>();
-        out.hiddenStates().forEach(h -> hidden.add(take(h, index)));
-        return new ForwardOutput(out.logits() == null ? null : take(out.logits(), index),
-                take(out.lastHiddenState(), index), hidden, out.pooledOutput(), null);
+        return SoftTokens.selectPositions(out, h -> take(h, index));
     }
 
     private static NDArray take(NDArray values, NDArray index) {

@@ -12,6 +12,7 @@ import java.util.List;
 import org.softprompt.backbone.Backbone;
 import org.softprompt.backbone.ForwardInput;
 import org.softprompt.backbone.KvCache;
+import org.softprompt.method.Reparam;
 import org.softprompt.tokenize.Tokenizer;
 
 /**

@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Function;
 
 import org.softprompt.backbone.Backbone;
 import org.softprompt.backbone.ForwardInput;
@@ -30,6 +31,7 @@ import org.softprompt.backbone.Gpt2Config;
 import org.softprompt.backbone.KvCache;
 import org.softprompt.backbone.LayerPrefixes;
 import org.softprompt.backbone.Safetensors;
+import org.softprompt.method.Reparam;
 import org.softprompt.method.TunedModel;
 import org.softprompt.train.AdamW;
 import org.softprompt.train.LearningRateSchedule;
@@ -50,6 +52,9 @@ import org.softprompt.train.ParameterGroup;
  * positions. Create with {@link Prefix#on}.
  */
 public final class PrefixTuning implements TunedModel {
+    /** PEFT's PrefixEncoder names: {@code embedding.weight}, {@code transform.0/2.weight/bias}. */
+    static final Reparam.Names NAMES = Reparam.Names.of("", "transform");
+
     private final Backbone backbone;
     private final NDManager parent;
     private final NDManager manager;
@@ -72,24 +77,29 @@ public final class PrefixTuning implements TunedModel {
         parameters.values().forEach(p -> p.setRequiresGradient(true));
     }
 
-    /** PEFT's initialization: Embedding ~ N(0, 1), Linear ~ U(+-1/sqrt(in)). */
     private Map<String, NDArray> initialParameters(Random random) {
-        Map<String, NDArray> p = new LinkedHashMap<>();
         if (length == 0) {
-            return p;
+            return new LinkedHashMap<>();
         }
-        int d = backbone.hiddenSize();
-        int out = tableWidth();
-        if (reparam.isMlp()) {
-            int k = reparam.hiddenSize();
-            p.put("embedding.weight", TorchLayers.normal(manager, new Shape(length, d), 1, random));
-            p.put("transform.0.weight", TorchLayers.linearWeight(manager, d, k, random));
-            p.put("transform.0.bias", TorchLayers.linearBias(manager, d, k, random));
-            p.put("transform.2.weight", TorchLayers.linearWeight(manager, k, out, random));
-            p.put("transform.2.bias", TorchLayers.linearBias(manager, k, out, random));
-        } else {
-            p.put("embedding.weight", TorchLayers.normal(manager, new Shape(length, out), 1, random));
-        }
+        return peftInit(reparam, manager, length, backbone.hiddenSize(), tableWidth(), random);
+    }
+
+    /**
+     * PEFT's PrefixEncoder initialization, tensors in torch's order drawn from {@code random}: Embedding ~ N(0, 1),
+     * Linear weight and bias ~ U(+-1/sqrt(in)).
+     */
+    static Map<String, NDArray> peftInit(Reparam reparam, NDManager manager, int length, int tokenDim, long width,
+            Random random) {
+        Map<String, NDArray> p = new LinkedHashMap<>();
+        Map<String, Shape> shapes = reparam.shapes(NAMES, length, tokenDim, width);
+        shapes.forEach((name, shape) -> {
+            if (name.equals(NAMES.embedding())) {
+                p.put(name, TorchLayers.normal(manager, shape, 1, random));
+            } else {
+                long in = shapes.get(name.replace(".bias", ".weight")).get(1);
+                p.put(name, TorchLayers.uniform(manager, shape, 1 / Math.sqrt(in), random));
+            }
+        });
         return p;
     }
 
@@ -146,13 +156,7 @@ public final class PrefixTuning implements TunedModel {
      */
     public NDArray table(NDManager scope) {
         requireNonEmpty();
-        NDArray embedding = TorchLayers.local(scope, parameters.get("embedding.weight"));
-        if (!reparam.isMlp()) {
-            return embedding;
-        }
-        NDArray hidden = TorchLayers.linear(embedding, parameters.get("transform.0.weight"),
-                parameters.get("transform.0.bias")).tanh();
-        return TorchLayers.linear(hidden, parameters.get("transform.2.weight"), parameters.get("transform.2.bias"));
+        return reparam.table(scope, parameters, NAMES);
     }
 
     /** The per-layer prefixes (batch 1, shared by every row) computed in {@code scope}; none when P = 0. */
@@ -232,7 +236,7 @@ public final class PrefixTuning implements TunedModel {
                 positionsAfterPrefix, initialization.deepCopy(), 0);
         if (length > 0) {
             try (NDManager scope = manager.newSubManager()) {
-                overwrite(collapsed.parameters.get("embedding.weight"), table(scope).toFloatArray());
+                overwrite(collapsed.parameters.get(NAMES.embedding()), table(scope).toFloatArray());
             }
         }
         collapsed.initialization.addProperty("collapsed_from", reparam.toString());
@@ -278,7 +282,7 @@ public final class PrefixTuning implements TunedModel {
                 throw new IllegalArgumentException(weightsFile + " has no prompt_embeddings tensor; found "
                         + tensors.keySet());
             }
-            prefix.load(Map.of("embedding.weight", table), weightsFile.toString());
+            prefix.load(Map.of(NAMES.embedding(), table), weightsFile.toString());
         }
         return prefix;
     }
@@ -325,18 +329,28 @@ public final class PrefixTuning implements TunedModel {
      */
     void initializeTo(NDArray target, int fitSteps, double fitLearningRate) {
         if (!reparam.isMlp()) {
-            overwrite(parameters.get("embedding.weight"), target.toFloatArray());
+            overwrite(parameters.get(NAMES.embedding()), target.toFloatArray());
             return;
         }
+        initialization.addProperty("fit_mse", fitTransform(parameters, this::table, target, fitSteps,
+                fitLearningRate, manager));
+    }
+
+    /**
+     * Li &amp; Liang's fit of a reparameterization MLP to a target (lowdata_init_train3): Adam on the mean squared
+     * error of {@code output}, the transform trained and the embedding kept. Returns the final error.
+     */
+    static float fitTransform(Map<String, NDArray> parameters, Function<NDManager, NDArray> output, NDArray target,
+            int steps, double learningRate, NDManager manager) {
         Map<String, NDArray> transform = new LinkedHashMap<>(parameters);
-        NDArray embedding = transform.remove("embedding.weight");
+        NDArray embedding = transform.remove(NAMES.embedding());
         embedding.setRequiresGradient(false);
-        try (AdamW adam = new AdamW(List.of(ParameterGroup.all(fitLearningRate, 0)),
+        try (AdamW adam = new AdamW(List.of(ParameterGroup.all(learningRate, 0)),
                 LearningRateSchedule.constant(), manager)) {
-            for (int step = 0; step < fitSteps; step++) {
+            for (int step = 0; step < steps; step++) {
                 try (NDManager scope = manager.newSubManager();
                         GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                    NDArray loss = table(scope).sub(target).square().mean();
+                    NDArray loss = output.apply(scope).sub(target).square().mean();
                     collector.backward(loss);
                     adam.step(transform);
                 }
@@ -345,8 +359,7 @@ public final class PrefixTuning implements TunedModel {
             embedding.setRequiresGradient(true);
         }
         try (NDManager scope = manager.newSubManager()) {
-            NDArray error = table(scope).sub(target).square().mean();
-            initialization.addProperty("fit_mse", error.getFloat());
+            return output.apply(scope).sub(target).square().mean().getFloat();
         }
     }
 

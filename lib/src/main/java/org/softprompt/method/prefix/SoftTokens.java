@@ -1,25 +1,25 @@
 package org.softprompt.method.prefix;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
-import ai.djl.training.GradientCollector;
 
 import com.google.gson.JsonObject;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.UnaryOperator;
 
 import org.softprompt.backbone.Backbone;
-import org.softprompt.train.AdamW;
-import org.softprompt.train.LearningRateSchedule;
-import org.softprompt.train.ParameterGroup;
+import org.softprompt.backbone.ForwardInput;
+import org.softprompt.backbone.ForwardOutput;
+import org.softprompt.method.Reparam;
 
 /**
  * P trainable input embeddings [P, d] for the embedding-only and infix ablations of Li &amp; Liang (Table 5):
@@ -41,7 +41,6 @@ final class SoftTokens implements AutoCloseable {
         this.manager = parent.newSubManager();
         this.length = length;
         this.reparam = reparam;
-        Map<String, NDArray> p = new LinkedHashMap<>();
         if (length > 0) {
             Random random = new Random(seed);
             int d = backbone.hiddenSize();
@@ -56,23 +55,16 @@ final class SoftTokens implements AutoCloseable {
                 NDArray idArray = scope.create(longIds);
                 words = manager.create(embed(idArray, table).toFloatArray(), new Shape(length, d));
             }
-            if (reparam.isMlp()) {
-                int k = reparam.hiddenSize();
-                p.put("embedding.weight", TorchLayers.normal(manager, new Shape(length, d), 1, random));
-                p.put("transform.0.weight", TorchLayers.linearWeight(manager, d, k, random));
-                p.put("transform.0.bias", TorchLayers.linearBias(manager, d, k, random));
-                p.put("transform.2.weight", TorchLayers.linearWeight(manager, k, d, random));
-                p.put("transform.2.bias", TorchLayers.linearBias(manager, k, d, random));
-            } else {
-                p.put("embedding.weight", words);
-            }
+            Map<String, NDArray> p = reparam.isMlp()
+                    ? PrefixTuning.peftInit(reparam, manager, length, d, d, random)
+                    : new LinkedHashMap<>(Map.of(PrefixTuning.NAMES.embedding(), words));
             p.values().forEach(a -> a.setRequiresGradient(true));
             this.parameters = Collections.unmodifiableMap(p);
             if (reparam.isMlp()) {
                 fit(words, fitSteps, fitLearningRate, initialization);
             }
         } else {
-            this.parameters = Collections.unmodifiableMap(p);
+            this.parameters = Map.of();
         }
     }
 
@@ -93,6 +85,35 @@ final class SoftTokens implements AutoCloseable {
                 .singletonOrThrow();
     }
 
+    /** The ids' embeddings [B, T, d] in the backbone's frozen token table; the result lives in ids' manager. */
+    NDArray embedText(NDArray ids) {
+        return embed(ids, tokenEmbeddings(backbone));
+    }
+
+    /** The soft tokens repeated for every row: [batch, P, d], computed in {@code scope}. */
+    NDArray forBatch(NDManager scope, long batch) {
+        NDArray e = embeddings(scope);
+        return e.expandDims(0).broadcast(new Shape(batch, e.getShape().get(0), e.getShape().get(1)));
+    }
+
+    /**
+     * {@code input} with its sequence replaced by {@code embeds} and the matching mask, token types and positions
+     * (each null when the caller gave none); prefixes, hooks and flags kept.
+     */
+    static ForwardInput withSequence(ForwardInput input, NDArray embeds, NDArray mask, NDArray types,
+            NDArray positions) {
+        return new ForwardInput(null, embeds, null, mask, types, positions, input.prefixes(), null, input.hooks(),
+                input.training(), input.outputHiddenStates(), input.computeLogits());
+    }
+
+    /** {@code out} with logits, last hidden state and hidden states passed through {@code keep} (the caller's rows). */
+    static ForwardOutput selectPositions(ForwardOutput out, UnaryOperator<NDArray> keep) {
+        List<NDArray> hidden = new ArrayList<>();
+        out.hiddenStates().forEach(h -> hidden.add(keep.apply(h)));
+        return new ForwardOutput(out.logits() == null ? null : keep.apply(out.logits()),
+                keep.apply(out.lastHiddenState()), hidden, out.pooledOutput(), null);
+    }
+
     int length() {
         return length;
     }
@@ -107,36 +128,14 @@ final class SoftTokens implements AutoCloseable {
 
     /** The soft tokens [P, d] computed in {@code scope}. */
     NDArray embeddings(NDManager scope) {
-        NDArray embedding = TorchLayers.local(scope, parameters.get("embedding.weight"));
-        if (!reparam.isMlp()) {
-            return embedding;
-        }
-        NDArray hidden = TorchLayers.linear(embedding, parameters.get("transform.0.weight"),
-                parameters.get("transform.0.bias")).tanh();
-        return TorchLayers.linear(hidden, parameters.get("transform.2.weight"), parameters.get("transform.2.bias"));
+        return reparam.table(scope, parameters, PrefixTuning.NAMES);
     }
 
     private void fit(NDArray target, int steps, double learningRate, JsonObject initialization) {
-        Map<String, NDArray> transform = new LinkedHashMap<>(parameters);
-        NDArray embedding = transform.remove("embedding.weight");
-        embedding.setRequiresGradient(false);
-        try (AdamW adam = new AdamW(List.of(ParameterGroup.all(learningRate, 0)), LearningRateSchedule.constant(),
-                manager)) {
-            for (int step = 0; step < steps; step++) {
-                try (NDManager scope = manager.newSubManager();
-                        GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                    collector.backward(embeddings(scope).sub(target).square().mean());
-                    adam.step(transform);
-                }
-            }
-        } finally {
-            embedding.setRequiresGradient(true);
-        }
-        try (NDManager scope = manager.newSubManager()) {
-            initialization.addProperty("fit_steps", steps);
-            initialization.addProperty("fit_learning_rate", learningRate);
-            initialization.addProperty("fit_mse", embeddings(scope).sub(target).square().mean().getFloat());
-        }
+        float error = PrefixTuning.fitTransform(parameters, this::embeddings, target, steps, learningRate, manager);
+        initialization.addProperty("fit_steps", steps);
+        initialization.addProperty("fit_learning_rate", learningRate);
+        initialization.addProperty("fit_mse", error);
     }
 
     void addConfig(JsonObject json) {

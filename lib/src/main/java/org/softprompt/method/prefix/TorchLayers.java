@@ -7,22 +7,11 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Random;
 
 /**
- * The few torch.nn building blocks the methods need (Linear with PyTorch's layout and default initialization,
- * normal tables), written so that what a forward pass computes from a parameter lands in the pass's scope
- * instead of the parameter's long-lived manager.
+ * The few torch.nn building blocks the methods need: Linear with PyTorch's layout, and torch's default
+ * initializations drawn from a Java generator.
  */
 public final class TorchLayers {
     private TorchLayers() {}
-
-    /**
-     * A view of {@code array} owned by {@code scope}: operations whose first operand is the view put their results
-     * in the scope (DJL places results in the first operand's manager). Gradients flow through the view.
-     */
-    public static NDArray local(NDManager scope, NDArray array) {
-        NDArray view = array.reshape(array.getShape());
-        view.attach(scope);
-        return view;
-    }
 
     /** torch.nn.functional.linear: x W^T + b with W [out, in]; the result lives in x's manager. */
     public static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
@@ -48,15 +37,5 @@ public final class TorchLayers {
             values[i] = (float) (random.nextGaussian() * std);
         }
         return manager.create(values, shape);
-    }
-
-    /** A weight [out, in] with torch.nn.Linear's default initialization. */
-    public static NDArray linearWeight(NDManager manager, int in, int out, Random random) {
-        return uniform(manager, new Shape(out, in), 1 / Math.sqrt(in), random);
-    }
-
-    /** A bias [out] with torch.nn.Linear's default initialization. */
-    public static NDArray linearBias(NDManager manager, int in, int out, Random random) {
-        return uniform(manager, new Shape(out), 1 / Math.sqrt(in), random);
     }
 }

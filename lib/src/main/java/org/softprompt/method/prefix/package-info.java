@@ -3,7 +3,7 @@
  * frozen backbone, built with {@link org.softprompt.method.prefix.Prefix#on}:
  * <ul>
  *   <li>{@link org.softprompt.method.prefix.PrefixTuning}: per-layer key/value prefixes from a P x 2Ld table,
- *       optimized directly or through PEFT's PrefixEncoder MLP ({@link org.softprompt.method.prefix.Reparam});
+ *       optimized directly or through PEFT's PrefixEncoder MLP ({@link org.softprompt.method.Reparam});
  *       PEFT's tensor names, layout and positions (the prefix counts as past tokens), so PEFT's encoder weights and
  *       saved adapters load and give PEFT's logits. {@code collapse()} keeps only the table for deployment;
  *       {@code layerPrefixes} and {@code positionOffset} plug it into {@link

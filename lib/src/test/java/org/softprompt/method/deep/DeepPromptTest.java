@@ -31,6 +31,7 @@ import org.softprompt.backbone.ForwardOutput;
 import org.softprompt.backbone.LayerPrefixes;
 import org.softprompt.backbone.LoadOptions;
 import org.softprompt.backbone.Prefix;
+import org.softprompt.method.Reparam;
 import org.softprompt.task.head.CrossEntropy;
 import org.softprompt.task.head.SequenceClassificationHead;
 import org.softprompt.task.head.TokenClassificationHead;
@@ -65,7 +66,7 @@ class DeepPromptTest {
 
     @Test
     void lengthZeroEqualsTheFrozenModelExactly() {
-        for (DeepReparam reparam : List.of(DeepReparam.none(), DeepReparam.mlp(16))) {
+        for (Reparam reparam : List.of(Reparam.none(), Reparam.mlp(16))) {
             try (NDManager m = root.newSubManager();
                  DeepPrompt prompt = DeepPrompt.on(bert).length(0).reparam(reparam).build(m)) {
                 ForwardInput in = paddedInput(m);
@@ -159,7 +160,7 @@ class DeepPromptTest {
     void aPaddedRowEqualsItselfAloneWithTheBroadcastPrompt() {
         // every query sees all prompt positions (a null prefix mask is all ones) and padding stays masked
         try (NDManager m = root.newSubManager();
-             DeepPrompt prompt = DeepPrompt.on(bert).length(3).reparam(DeepReparam.mlp(8)).build(m)) {
+             DeepPrompt prompt = DeepPrompt.on(bert).length(3).reparam(Reparam.mlp(8)).build(m)) {
             ForwardOutput batch = prompt.forward(paddedInput(m));
             NDArray alone = m.create(new long[] {2, 40, 41, 3}, new Shape(1, 4));
             ForwardOutput single = prompt.forward(ForwardInput.ofIds(alone));
@@ -172,7 +173,7 @@ class DeepPromptTest {
     @Test
     void mlpReparameterizationIsEmbeddingLinearTanhLinear() {
         try (NDManager m = root.newSubManager();
-             DeepPrompt prompt = DeepPrompt.on(bert).length(3).reparam(DeepReparam.mlp(8)).build(m)) {
+             DeepPrompt prompt = DeepPrompt.on(bert).length(3).reparam(Reparam.mlp(8)).build(m)) {
             Map<String, NDArray> t = prompt.trainable();
             assertEquals(new Shape(3, 24), t.get(DeepPrompt.EMBEDDING).getShape());
             assertEquals(new Shape(8, 24), t.get(DeepPrompt.MLP_IN_WEIGHT).getShape());
@@ -239,7 +240,7 @@ class DeepPromptTest {
     void gradientsReachOnlyPromptAndHead() {
         Bert withPooler = Bert.random(FOUR_LAYERS, root, 8, true, false);
         try (NDManager m = root.newSubManager();
-             DeepPrompt prompt = DeepPrompt.on(withPooler).length(3).reparam(DeepReparam.mlp(8)).build(m);
+             DeepPrompt prompt = DeepPrompt.on(withPooler).length(3).reparam(Reparam.mlp(8)).build(m);
              SequenceClassificationHead head = SequenceClassificationHead.create(withPooler, 3, m, 1)) {
             NDArray labels = m.create(new long[] {2, 0});
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
@@ -266,7 +267,7 @@ class DeepPromptTest {
     @Test
     void fromCopiesValuesIntoAnIndependentPrompt() {
         try (NDManager m = root.newSubManager();
-             DeepPrompt shared = DeepPrompt.on(bert).length(4).layers(Layers.last(2)).reparam(DeepReparam.mlp(8))
+             DeepPrompt shared = DeepPrompt.on(bert).length(4).layers(Layers.last(2)).reparam(Reparam.mlp(8))
                      .dropout(0.2).seed(3).build(m);
              DeepPrompt perTask = DeepPrompt.from(shared).build(m)) {
             assertEquals(shared.config(), perTask.config());

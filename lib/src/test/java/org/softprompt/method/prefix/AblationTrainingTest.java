@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.softprompt.Engines;
 import org.softprompt.backbone.ForwardInput;
 import org.softprompt.backbone.Gpt2;
+import org.softprompt.method.Reparam;
 import org.softprompt.method.TunedModel;
 
 /** The embedding-only and infix ablations: what they feed the model, and that they train. */

@@ -18,6 +18,7 @@ import org.softprompt.backbone.Backbone;
 import org.softprompt.backbone.Backbones;
 import org.softprompt.backbone.ForwardInput;
 import org.softprompt.backbone.Safetensors;
+import org.softprompt.method.Reparam;
 
 /** The same prefix on a bidirectional encoder (tiny BERT): positions are not shifted, prefixes still train. */
 class BertPrefixTest {

@@ -21,6 +21,7 @@ import org.softprompt.Engines;
 import org.softprompt.backbone.ForwardInput;
 import org.softprompt.backbone.Gpt2;
 import org.softprompt.backbone.Gpt2Config;
+import org.softprompt.method.Reparam;
 import org.softprompt.train.TrainingCheckpoint;
 
 class PrefixInitAndStorageTest {

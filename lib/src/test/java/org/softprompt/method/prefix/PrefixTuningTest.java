@@ -28,6 +28,7 @@ import org.softprompt.backbone.Safetensors;
 import org.softprompt.generate.CausalLmDecoder;
 import org.softprompt.generate.GenerationConfig;
 import org.softprompt.generate.Generator;
+import org.softprompt.method.Reparam;
 
 /** Prefix-Tuning on the tiny GPT-2 written by transformers, against PEFT 0.8.2's own adapter and logits. */
 public class PrefixTuningTest {
