@@ -1,12 +1,10 @@
 package org.softprompt.backbone;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -16,11 +14,7 @@ final class Fixtures {
 
     /** shared/hf-fixtures/{name}; the test is skipped when the shared folder is not there. */
     static Path dir(String name) {
-        String shared = System.getProperty("softprompt.shared");
-        assumeTrue(shared != null, "system property softprompt.shared is not set");
-        Path dir = Path.of(shared, "hf-fixtures", name);
-        assumeTrue(Files.isDirectory(dir), dir + " is missing");
-        return dir;
+        return org.softprompt.SharedFixtures.hfFixture(name);
     }
 
     /** The inputs and transformers' outputs stored in {name}/reference.safetensors. */

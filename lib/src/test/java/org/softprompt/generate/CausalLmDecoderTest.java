@@ -3,13 +3,11 @@ package org.softprompt.generate;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,8 +29,7 @@ class CausalLmDecoderTest {
 
     @BeforeAll
     static void load() {
-        Path dir = Path.of(System.getProperty("softprompt.shared", "../../shared"), "hf-fixtures", "tiny-gpt2");
-        assumeTrue(Files.isDirectory(dir), "no tiny-gpt2 fixture at " + dir);
+        Path dir = org.softprompt.SharedFixtures.hfFixture("tiny-gpt2");
         manager = Engines.newManager();
         gpt2 = Gpt2.load(dir, manager);
     }

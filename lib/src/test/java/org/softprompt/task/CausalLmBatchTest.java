@@ -3,12 +3,10 @@ package org.softprompt.task;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -49,10 +47,7 @@ class CausalLmBatchTest {
 
     @Test
     void lossIsTheTargetCrossEntropyAndPaddingDoesNotChangeIt() {
-        String shared = System.getProperty("softprompt.shared");
-        assumeTrue(shared != null);
-        Path dir = Path.of(shared, "hf-fixtures", "tiny-gpt2");
-        assumeTrue(Files.isDirectory(dir));
+        Path dir = org.softprompt.SharedFixtures.hfFixture("tiny-gpt2");
         try (NDManager m = Engines.newManager(); Gpt2 gpt2 = Gpt2.load(dir, m)) {
             int[] source = {11, 12, 13, 14};
             int[] target = {20, 21};

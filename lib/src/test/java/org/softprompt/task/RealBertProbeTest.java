@@ -55,8 +55,7 @@ class RealBertProbeTest {
 
     @Test
     void lamaManualTemplateOnCapitalsReachesThePublishedRange() {
-        Path lama = Path.of(System.getProperty("softprompt.shared", "../../shared"), "data", "lama-trex");
-        assumeTrue(Files.isDirectory(lama), "no LAMA data at " + lama);
+        Path lama = org.softprompt.SharedFixtures.folder("data", "lama-trex");
         LamaTrex data = LamaTrex.load(lama);
         LamaTrex.Relation capital = data.relation("P36");
         List<LamaTrex.Fact> facts = data.facts("P36").subList(0, 150);

@@ -289,7 +289,7 @@ class DeepPromptTest {
 
     @Test
     void tinyBertFixtureLearnsAToyTaggingTaskThroughDeepPromptsAndAHead() {
-        Path dir = Path.of(System.getProperty("softprompt.shared", "/work/shared"), "hf-fixtures", "tiny-bert");
+        Path dir = org.softprompt.SharedFixtures.hfFixture("tiny-bert");
         // Tag 1 on tokens 7 and 9, 0 on the others, ignore [CLS]: a tagging task on the fixture's random weights.
         Random random = new Random(5);
         List<Batch> batches = new ArrayList<>();

@@ -53,7 +53,7 @@ class MultiTaskTest {
 
     @Test
     void sharedPromptThenPerTaskAdaptation() {
-        Path dir = Path.of(System.getProperty("softprompt.shared", "/work/shared"), "hf-fixtures", "tiny-bert");
+        Path dir = org.softprompt.SharedFixtures.hfFixture("tiny-bert");
         Random random = new Random(9);
         List<Batch> mixed = new ArrayList<>();
         for (int i = 0; i < 6; i++) {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -12,7 +11,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,11 +35,7 @@ public class PrefixTuningTest {
     private static Map<String, NDArray> peft;
 
     public static Path fixture(String name) {
-        String shared = System.getProperty("softprompt.shared");
-        assumeTrue(shared != null, "system property softprompt.shared is not set");
-        Path dir = Path.of(shared, "hf-fixtures", name);
-        assumeTrue(Files.isDirectory(dir), dir + " is missing");
-        return dir;
+        return org.softprompt.SharedFixtures.hfFixture(name);
     }
 
     @BeforeAll

@@ -63,11 +63,7 @@ class PTuningTest {
     }
 
     static Path fixture(String name) {
-        String shared = System.getProperty("softprompt.shared");
-        assumeTrue(shared != null, "system property softprompt.shared is not set");
-        Path dir = Path.of(shared, "hf-fixtures", name);
-        assumeTrue(Files.isDirectory(dir), dir + " is missing");
-        return dir;
+        return org.softprompt.SharedFixtures.hfFixture(name);
     }
 
     /**

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -14,7 +13,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -501,10 +499,6 @@ class VisualPromptTuningTest {
     }
 
     private static Path fixture(String name) {
-        String shared = System.getProperty("softprompt.shared");
-        assumeTrue(shared != null, "system property softprompt.shared is not set");
-        Path dir = Path.of(shared, "hf-fixtures", name);
-        assumeTrue(Files.isDirectory(dir), dir + " is missing");
-        return dir;
+        return org.softprompt.SharedFixtures.hfFixture(name);
     }
 }
