@@ -1,9 +1,7 @@
 package org.softprompt.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
@@ -11,17 +9,16 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Stream;
+
+import org.softprompt.backbone.Safetensors;
 
 /**
  * What a method trained, and nothing else: the trained tensors (a prompt, a prefix and its reparameterization
@@ -111,34 +108,17 @@ public record TrainingCheckpoint(JsonObject config, Map<String, NDArray> paramet
         }
     }
 
-    static void writeTensors(Path file, Map<String, NDArray> tensors) throws IOException {
-        NDList list = new NDList();
-        try (NDScope scope = new NDScope()) {
-            tensors.forEach((name, array) -> {
-                // safetensors needs contiguous data; the copy also keeps the caller's array untouched.
-                NDArray copy = array.duplicate();
-                copy.setName(name);
-                list.add(copy);
-            });
-            try (OutputStream out = Files.newOutputStream(file)) {
-                list.encode(out, NDList.Encoding.SAFETENSORS);
-            }
-        }
+    static void writeTensors(Path file, Map<String, NDArray> tensors) {
+        // The backbone's writer: streaming, with the {"format":"pt"} metadata that transformers and PEFT expect.
+        Safetensors.write(file, tensors, Map.of());
     }
 
-    static Map<String, NDArray> readTensors(Path file, NDManager manager) throws IOException {
-        Map<String, NDArray> tensors = new LinkedHashMap<>();
-        try (InputStream in = Files.newInputStream(file)) {
-            for (NDArray array : NDList.decode(manager, in)) {
-                if (array.getName() == null || tensors.containsKey(array.getName())) {
-                    throw new IllegalArgumentException(file + " has an unnamed or repeated tensor");
-                }
-                tensors.put(array.getName(), array);
-            }
-        } catch (IllegalArgumentException | IllegalStateException | ai.djl.engine.EngineException e) {
+    static Map<String, NDArray> readTensors(Path file, NDManager manager) {
+        try {
+            return Safetensors.readAll(file, manager);
+        } catch (RuntimeException e) {
             throw new IllegalArgumentException("could not read tensors from " + file + ": " + e.getMessage(), e);
         }
-        return tensors;
     }
 
     /** Moves {@code staging} to {@code target}; an existing target is first moved aside and deleted after. */
