@@ -16,6 +16,8 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
+import org.softprompt.Tensors;
+
 /**
  * BART (transformers' BartForConditionalGeneration; BartModel checkpoints load too), the encoder-decoder that
  * Prefix-Tuning's summarization and table-to-text experiments use, computing what transformers computes.
@@ -403,7 +405,7 @@ public final class Bart extends Backbone {
     /** BartScaledWordEmbedding: rows of model.shared times embedScale. */
     private NDArray embedTokens(NDArray ids) {
         NDArray embeds = Nn.embedding(ids, weight(SHARED));
-        return config.scaleEmbedding() ? embeds.mul(config.embedScale()) : embeds;
+        return config.scaleEmbedding() ? Tensors.times(embeds, config.embedScale()) : embeds;
     }
 
     /** BartLearnedPositionalEmbedding: rows position + 2, positions past, past + 1, ... unless given. */

@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 
+import org.softprompt.Tensors;
+
 /**
  * The functional building blocks of the backbones, as PyTorch computes them in transformers.
  *
@@ -86,7 +88,7 @@ final class Nn {
                              boolean training) {
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
         if (divisor != 1) {
-            scores = scores.div(divisor);
+            scores = Tensors.dividedBy(scores, divisor);
         }
         if (bias != null) {
             scores = scores.add(bias);

@@ -1,5 +1,6 @@
 package org.softprompt.task;
 
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -8,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 
 import java.util.List;
 
+import org.softprompt.Tensors;
 import org.softprompt.backbone.ForwardInput;
 
 /**
@@ -110,8 +112,8 @@ public final class CausalLmBatch {
             }
         }
         Shape shape = new Shape(rows, width);
-        return new CausalLmBatch(manager.create(ids, shape), manager.create(mask, shape),
-                manager.create(positions, shape), manager.create(labels, shape), targetTokens);
+        return new CausalLmBatch(Tensors.longs(manager, ids, shape), Tensors.longs(manager, mask, shape),
+                Tensors.longs(manager, positions, shape), Tensors.longs(manager, labels, shape), targetTokens);
     }
 
     /** [B, T] int64 token ids (padding = the pad id). */

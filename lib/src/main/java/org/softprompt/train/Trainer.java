@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
 
+import org.softprompt.Tensors;
+
 /**
  * The training loop shared by every method and baseline: micro-batches, gradient accumulation, global-norm
  * clipping, an optimizer step, evaluation every N steps with best-checkpoint selection and early stopping.
@@ -218,7 +220,7 @@ public final class Trainer<B> {
                         }
                         stepLoss += scalar;
                         // Averaging over micro-batches: scale each loss so that gradients sum to the mean.
-                        collector.backward(settings.accumulation() == 1 ? value : value.div(settings.accumulation()));
+                        collector.backward(settings.accumulation() == 1 ? value : Tensors.dividedBy(value, settings.accumulation()));
                     }
                 }
                 if (settings.clipNorm() > 0) {

@@ -9,6 +9,7 @@ import com.google.gson.JsonObject;
 
 import java.util.Map;
 
+import org.softprompt.Tensors;
 import org.softprompt.backbone.Backbone;
 import org.softprompt.backbone.ForwardInput;
 import org.softprompt.backbone.ForwardOutput;
@@ -114,7 +115,7 @@ public final class InfixTuning implements TunedModel {
                 gather[(int) (row * (t + p) + j)] = j < s ? j : j < s + p ? t + (j - s) : j - p;
             }
         }
-        NDArray index = scope.create(gather, new Shape(b, t + p));
+        NDArray index = Tensors.longs(scope, gather, new Shape(b, t + p));
         NDArray text = tokens.embedText(ids);
         long d = text.getShape().get(2);
         NDArray embeds = text.concat(tokens.forBatch(scope, b), 1).gather(index.expandDims(2).broadcast(new Shape(b, t + p, d)), 1);
@@ -142,7 +143,7 @@ public final class InfixTuning implements TunedModel {
                         : j < s + p ? last + 1 + (j - s) : pos[(int) (row * t + j - p)] + p;
             }
         }
-        return scope.create(out, new Shape(b, t + p));
+        return Tensors.longs(scope, out, new Shape(b, t + p));
     }
 
     /** The backbone's outputs realigned to the caller's tokens (see the class comment). */
@@ -164,7 +165,7 @@ public final class InfixTuning implements TunedModel {
                 pick[(int) (row * t + j)] = j == t - 1 ? moved : moved - 1;
             }
         }
-        NDArray index = out.lastHiddenState().getManager().create(pick, new Shape(b, t));
+        NDArray index = Tensors.longs(out.lastHiddenState().getManager(), pick, new Shape(b, t));
         return SoftTokens.selectPositions(out, h -> take(h, index));
     }
 

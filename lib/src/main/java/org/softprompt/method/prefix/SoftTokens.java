@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.function.UnaryOperator;
 
+import org.softprompt.Tensors;
 import org.softprompt.backbone.Backbone;
 import org.softprompt.backbone.ForwardInput;
 import org.softprompt.backbone.ForwardOutput;
@@ -53,7 +54,7 @@ final class SoftTokens implements AutoCloseable {
             try (NDManager scope = manager.newSubManager()) {
                 long[] longIds = java.util.Arrays.stream(ids).asLongStream().toArray();
                 NDArray idArray = scope.create(longIds);
-                words = manager.create(embed(idArray, table).toFloatArray(), new Shape(length, d));
+                words = Tensors.floats(manager, embed(idArray, table).toFloatArray(), new Shape(length, d));
             }
             Map<String, NDArray> p = reparam.isMlp()
                     ? PrefixTuning.peftInit(reparam, manager, length, d, d, random)

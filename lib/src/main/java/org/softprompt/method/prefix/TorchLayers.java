@@ -6,6 +6,8 @@ import ai.djl.ndarray.types.Shape;
 
 import java.util.Random;
 
+import org.softprompt.Tensors;
+
 /**
  * The few torch.nn building blocks the methods need: Linear with PyTorch's layout, and torch's default
  * initializations drawn from a Java generator.
@@ -27,7 +29,7 @@ public final class TorchLayers {
         for (int i = 0; i < values.length; i++) {
             values[i] = (float) ((random.nextDouble() * 2 - 1) * bound);
         }
-        return manager.create(values, shape);
+        return Tensors.floats(manager, values, shape);
     }
 
     /** N(0, std^2) values (torch.nn.Embedding's default is std 1). */
@@ -36,6 +38,6 @@ public final class TorchLayers {
         for (int i = 0; i < values.length; i++) {
             values[i] = (float) (random.nextGaussian() * std);
         }
-        return manager.create(values, shape);
+        return Tensors.floats(manager, values, shape);
     }
 }

@@ -10,6 +10,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import org.softprompt.Tensors;
 import org.softprompt.backbone.Backbone;
 import org.softprompt.backbone.ForwardOutput;
 
@@ -58,7 +59,7 @@ public final class SpanExtractionHead implements TaskHead {
         long length = start.getShape().get(1);
         NDArray startLoss = CrossEntropy.mean(start, ignoredOutside(startPositions, length), (int) length);
         NDArray endLoss = CrossEntropy.mean(logits.get(1), ignoredOutside(endPositions, length), (int) length);
-        return startLoss.add(endLoss).div(2);
+        return Tensors.dividedBy(startLoss.add(endLoss), 2);
     }
 
     private static NDArray ignoredOutside(NDArray positions, long length) {
