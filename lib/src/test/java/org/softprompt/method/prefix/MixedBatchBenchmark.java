@@ -35,6 +35,7 @@ import org.softprompt.method.Reparam;
  * OMP_WAIT_POLICY=PASSIVE java -Xmx4g -Dai.djl.offline=true \
  *     -cp target/classes:target/test-classes:$(cat target/cp.txt) org.softprompt.method.prefix.MixedBatchBenchmark 5
  * </pre>
+ * A second argument {@code check} runs a 2-layer, 64-wide model instead, only to see that the benchmark works.
  */
 public final class MixedBatchBenchmark {
     private static final List<String> TASKS = List.of("a", "b", "c");
@@ -51,13 +52,16 @@ public final class MixedBatchBenchmark {
 
     public static void main(String[] args) {
         int repeats = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        // "check": a 2-layer, 64-wide model, only to see that the benchmark runs
+        Gpt2Config size = args.length > 1 && args[1].equals("check") ? Gpt2Config.of(VOCAB, 1024, 64, 2, 4)
+                : Gpt2Config.of(VOCAB, 1024, 768, 12, 12);
         int warmup = 1;
         Engines.pytorch();
         System.out.printf("threads: ai.djl.pytorch.num_threads=%s, cores=%d%n",
                 System.getProperty("ai.djl.pytorch.num_threads", "default"),
                 Runtime.getRuntime().availableProcessors());
         try (NDManager manager = Engines.newManager();
-                Gpt2 gpt2 = Gpt2.random(Gpt2Config.of(VOCAB, 1024, 768, 12, 12), manager, 2);
+                Gpt2 gpt2 = Gpt2.random(size, manager, 2);
                 PrefixRegistry registry = new PrefixRegistry(gpt2, manager)) {
             for (int t = 0; t < TASKS.size(); t++) {
                 try (PrefixTuning prefix = Prefix.on(gpt2).length(PREFIX_LENGTHS[t]).reparam(Reparam.mlp(512))
