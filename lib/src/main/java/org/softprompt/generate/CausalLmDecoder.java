@@ -50,16 +50,7 @@ public final class CausalLmDecoder implements Decoder, AutoCloseable {
 
     public CausalLmDecoder(Backbone model, NDManager manager, LayerPrefixes prefixes, long positionOffset,
             boolean useCache) {
-        if (useCache && !model.supportsCache()) {
-            throw new IllegalArgumentException(model.architecture() + " has no KV cache (not a causal model)");
-        }
-        this.model = model;
-        this.manager = manager.newSubManager();
-        this.originalPrefixes = prefixes;
-        this.prefixes = prefixes;
-        this.positionOffset = positionOffset;
-        this.promptPositionOffsets = null;
-        this.useCache = useCache;
+        this(model, manager, prefixes, positionOffset, null, useCache);
     }
 
     /**
@@ -68,6 +59,11 @@ public final class CausalLmDecoder implements Decoder, AutoCloseable {
      */
     public CausalLmDecoder(Backbone model, NDManager manager, LayerPrefixes prefixes, long[] promptPositionOffsets,
             boolean useCache) {
+        this(model, manager, prefixes, 0, promptPositionOffsets.clone(), useCache);
+    }
+
+    private CausalLmDecoder(Backbone model, NDManager manager, LayerPrefixes prefixes, long positionOffset,
+            long[] promptPositionOffsets, boolean useCache) {
         if (useCache && !model.supportsCache()) {
             throw new IllegalArgumentException(model.architecture() + " has no KV cache (not a causal model)");
         }
@@ -75,8 +71,8 @@ public final class CausalLmDecoder implements Decoder, AutoCloseable {
         this.manager = manager.newSubManager();
         this.originalPrefixes = prefixes;
         this.prefixes = prefixes;
-        this.positionOffset = 0;
-        this.promptPositionOffsets = promptPositionOffsets.clone();
+        this.positionOffset = positionOffset;
+        this.promptPositionOffsets = promptPositionOffsets;
         this.useCache = useCache;
     }
 

@@ -188,6 +188,29 @@ public class PrefixRegistryTest {
     }
 
     @Test
+    void uncachedMixedDecodingEqualsCachedWithEveryRowsOwnOffset() {
+        // without the cache, positions are recomputed each step from the per-row offsets that follow the beams
+        GenerationConfig config = GenerationConfig.greedy(6, 0).beams(2).earlyStopping(false);
+        try (NDManager m = manager.newSubManager()) {
+            NDArray[] batch = leftPadded(m);
+            PrefixRegistry.Selection selection = registry.select(ROW_TASKS, m);
+            List<Generator.Generation> cached;
+            List<Generator.Generation> uncached;
+            try (CausalLmDecoder decoder = registry.decoder(ROW_TASKS, m)) {
+                cached = Generator.generate(decoder, batch[0], batch[1], config);
+            }
+            try (CausalLmDecoder decoder = new CausalLmDecoder(gpt2, m, selection.prefixes(),
+                    selection.positionOffsets(), false)) {
+                uncached = Generator.generate(decoder, batch[0], batch[1], config);
+            }
+            for (int b = 0; b < TEXTS.length; b++) {
+                assertArrayEquals(cached.get(b).tokens(), uncached.get(b).tokens(), "prompt " + b);
+                assertEquals(cached.get(b).logProbability(), uncached.get(b).logProbability(), 1e-4);
+            }
+        }
+    }
+
+    @Test
     void aPeftAdapterFolderRegistersAsItsPrefix() {
         try (NDManager m = manager.newSubManager();
                 PrefixRegistry fromFolder = new PrefixRegistry(gpt2, m)
