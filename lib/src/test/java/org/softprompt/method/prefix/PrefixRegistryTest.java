@@ -211,6 +211,40 @@ public class PrefixRegistryTest {
     }
 
     @Test
+    void aMixedBatchOnAMaskedLmGivesEveryRowItsOutputAlone() {
+        // BERT: prefixes keep the text's positions (P-tuning v2 style), rows padded on the right with a mask
+        try (NDManager m = manager.newSubManager();
+                org.softprompt.backbone.Backbone bert = org.softprompt.backbone.Backbones.load(
+                        SharedFixtures.hfFixture("tiny-bert"), m);
+                PrefixTuning a = Prefix.on(bert).length(4).reparam(Reparam.mlp(16)).seed(1).build(m);
+                PrefixTuning b = Prefix.on(bert).length(7).reparam(Reparam.none()).seed(2).build(m);
+                PrefixRegistry bertTasks = new PrefixRegistry(bert, m).register("a", a).register("b", b)) {
+            List<String> rowTasks = List.of("a", "b", "b", "a", "b");
+            long[][] texts = {{2, 40, 41, 42, 3}, {2, 50, 3}, {2, 60, 61, 62, 63, 64, 3}, {2, 70, 71, 3}, {2, 3}};
+            int longest = 7;
+            long[] ids = new long[texts.length * longest];
+            long[] mask = new long[texts.length * longest];
+            for (int r = 0; r < texts.length; r++) {
+                for (int t = 0; t < texts[r].length; t++) {
+                    ids[r * longest + t] = texts[r][t];
+                    mask[r * longest + t] = 1;
+                }
+            }
+            Shape shape = new Shape(texts.length, longest);
+            NDArray mixed = bert.forward(bertTasks.enter(ForwardInput.ofIds(m.create(ids, shape))
+                    .withAttentionMask(m.create(mask, shape)), rowTasks)).logits();
+            for (int r = 0; r < texts.length; r++) {
+                PrefixTuning own = rowTasks.get(r).equals("a") ? a : b;
+                NDArray alone = own.forward(ForwardInput.ofIds(m.create(texts[r], new Shape(1, texts[r].length))))
+                        .logits().get(0);
+                NDArray rowMixed = mixed.get(r).get(new NDIndex("0:" + texts[r].length));
+                float worst = rowMixed.sub(alone).abs().max().getFloat();
+                assertTrue(worst < 1e-5, "row " + r + " (" + rowTasks.get(r) + ") differs from alone by " + worst);
+            }
+        }
+    }
+
+    @Test
     void aPeftAdapterFolderRegistersAsItsPrefix() {
         try (NDManager m = manager.newSubManager();
                 PrefixRegistry fromFolder = new PrefixRegistry(gpt2, m)
