@@ -185,6 +185,20 @@ public class PeftBadInputTest {
     }
 
     @Test
+    void aPromptTuningAdapterForAnotherWidthIsNamed() throws IOException {
+        Path dir = temp.resolve("prompt");
+        try (NDManager m = manager.newSubManager(); PromptTuning prompt = PromptTuning.on(gpt2).length(4).build(m)) {
+            prompt.saveAsPeft(dir, "tiny-gpt2", "CAUSAL_LM");
+        }
+        editConfig(dir, "token_dim", 768);
+        assertNames(IllegalArgumentException.class, () -> {
+            try (NDManager m = manager.newSubManager()) {
+                PromptTuning.fromPeft(gpt2, dir, m).close();
+            }
+        }, "token_dim is 768", "hidden size is 48");
+    }
+
+    @Test
     void anAdapterOfAnotherTypeIsNamed() throws IOException {
         Path dir = copyOfPeftsAdapter();
         editConfig(dir, "peft_type", "LORA");
