@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -24,14 +25,19 @@ import org.softprompt.backbone.Prefix;
  *
  * <p>Prompts are left-padded; position ids follow Hugging Face's generate (cumulative sum of the mask minus one),
  * shifted by {@code positionOffset} (Prefix-Tuning as PEFT and Li &amp; Liang run it counts the prefix as past
- * tokens: offset = prefix length). Prefixes with a batch of one are shared by all rows; with a batch of B they are
- * per prompt and follow their rows through beam search.
+ * tokens: offset = prefix length), or by one offset per prompt when prompts carry prefixes of different lengths (a
+ * mixed batch, {@link org.softprompt.method.prefix.PrefixRegistry}). Prefixes with a batch of one are shared by all
+ * rows; with a batch of B they are per prompt and follow their rows through beam search.
  */
 public final class CausalLmDecoder implements Decoder, AutoCloseable {
     private final Backbone model;
     private final NDManager manager;
     private final boolean useCache;
     private final long positionOffset;
+    /** One offset per prompt, or null when {@link #positionOffset} applies to all. */
+    private final long[] promptPositionOffsets;
+    /** [rows, 1]: the current rows' offsets (reordered by select), or null. */
+    private NDArray rowOffsets;
     /** The caller's prefixes (never closed here) and the ones currently in use (reordered copies after select). */
     private final LayerPrefixes originalPrefixes;
     private LayerPrefixes prefixes;
@@ -44,6 +50,20 @@ public final class CausalLmDecoder implements Decoder, AutoCloseable {
 
     public CausalLmDecoder(Backbone model, NDManager manager, LayerPrefixes prefixes, long positionOffset,
             boolean useCache) {
+        this(model, manager, prefixes, positionOffset, null, useCache);
+    }
+
+    /**
+     * A decoder whose prompts' positions are shifted each by its own offset ({@code promptPositionOffsets[b]} for
+     * prompt b of the batch given to {@link #start}), e.g. the prefix length of each row's prompt.
+     */
+    public CausalLmDecoder(Backbone model, NDManager manager, LayerPrefixes prefixes, long[] promptPositionOffsets,
+            boolean useCache) {
+        this(model, manager, prefixes, 0, promptPositionOffsets.clone(), useCache);
+    }
+
+    private CausalLmDecoder(Backbone model, NDManager manager, LayerPrefixes prefixes, long positionOffset,
+            long[] promptPositionOffsets, boolean useCache) {
         if (useCache && !model.supportsCache()) {
             throw new IllegalArgumentException(model.architecture() + " has no KV cache (not a causal model)");
         }
@@ -52,6 +72,7 @@ public final class CausalLmDecoder implements Decoder, AutoCloseable {
         this.originalPrefixes = prefixes;
         this.prefixes = prefixes;
         this.positionOffset = positionOffset;
+        this.promptPositionOffsets = promptPositionOffsets;
         this.useCache = useCache;
     }
 
@@ -65,7 +86,15 @@ public final class CausalLmDecoder implements Decoder, AutoCloseable {
         // Copies: the decoder owns (and later frees) its state, never the caller's arrays.
         NDArray maskLong = promptMask.toType(DataType.INT64, true);
         // Hugging Face: position = (number of real tokens so far) - 1, and 1 on padding (it is masked anyway).
-        NDArray positions = maskLong.cumSum(1).sub(1).maximum(0).add(positionOffset);
+        if (promptPositionOffsets != null) {
+            if (promptPositionOffsets.length != promptIds.getShape().get(0)) {
+                throw new IllegalArgumentException("the decoder has " + promptPositionOffsets.length + " position "
+                        + "offsets, one per prompt, but the batch has " + promptIds.getShape().get(0) + " prompts");
+            }
+            rowOffsets = replace(rowOffsets, manager.create(promptPositionOffsets,
+                    new Shape(promptPositionOffsets.length, 1)));
+        }
+        NDArray positions = shift(maskLong.cumSum(1).sub(1).maximum(0));
         setIds(promptIds.toType(DataType.INT64, true));
         setMask(maskLong);
         setLastPosition(positions.get(new NDIndex(":, -1:")));
@@ -85,8 +114,13 @@ public final class CausalLmDecoder implements Decoder, AutoCloseable {
             return logProbsOfLast(forward(column, lastPosition));
         }
         setIds(ids.concat(column, 1));
-        NDArray positions = mask.cumSum(1).sub(1).maximum(0).add(positionOffset);
+        NDArray positions = shift(mask.cumSum(1).sub(1).maximum(0));
         return logProbsOfLast(forward(ids, positions));
+    }
+
+    /** Positions [rows, length] counted from 0, shifted by the offset of each row. */
+    private NDArray shift(NDArray positions) {
+        return rowOffsets == null ? positions.add(positionOffset) : positions.add(rowOffsets);
     }
 
     @Override
@@ -95,6 +129,9 @@ public final class CausalLmDecoder implements Decoder, AutoCloseable {
         setIds(ids.get(rows));
         setMask(mask.get(rows));
         setLastPosition(lastPosition.get(rows));
+        if (rowOffsets != null) {
+            rowOffsets = replace(rowOffsets, rowOffsets.get(rows));
+        }
         if (cache != null) {
             cache.reorder(rows);
         }

@@ -8,6 +8,8 @@ import ai.djl.ndarray.types.SparseFormat;
 
 import com.google.gson.JsonObject;
 
+import java.nio.file.Path;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +21,7 @@ import org.softprompt.backbone.ForwardInput;
 import org.softprompt.backbone.ForwardOutput;
 import org.softprompt.backbone.Hooks;
 import org.softprompt.method.TunedModel;
+import org.softprompt.method.peft.PeftAdapter;
 
 /**
  * Shallow prompt tuning (Lester et al., 2021; P-tuning v2's "prompt" baseline): P trainable embeddings prepended to
@@ -111,6 +114,9 @@ public final class PromptTuning implements TunedModel {
         }
 
         public PromptTuning build(NDManager manager) {
+            if (placement == Placement.INPUT_EMBEDDINGS) {
+                PeftAdapter.requireRoomForText(backbone, length, "a prompt of " + length + " embeddings in the input");
+            }
             return new PromptTuning(this, manager);
         }
     }
@@ -184,6 +190,61 @@ public final class PromptTuning implements TunedModel {
         json.addProperty("placement", placement.name().toLowerCase());
         json.addProperty("backbone", backbone.architecture());
         return json;
+    }
+
+    /**
+     * Saves the prompt in PEFT's adapter layout (see {@link PeftAdapter}): peft_type PROMPT_TUNING and
+     * {@code prompt_embeddings} [P, d], which is all prompt tuning trains (no sidecar is needed to resume). PEFT
+     * prepends the prompt to the input embeddings, so only {@link Placement#INPUT_EMBEDDINGS} can be exported.
+     */
+    public void saveAsPeft(Path dir, String baseModelNameOrPath, String taskType) {
+        if (placement != Placement.INPUT_EMBEDDINGS) {
+            throw new UnsupportedOperationException("PEFT prepends prompts to the input embeddings; a prompt placed "
+                    + placement + " computes differently there and is not exported");
+        }
+        JsonObject config = PeftAdapter.baseConfig(PeftAdapter.Type.PROMPT_TUNING, backbone, length,
+                baseModelNameOrPath, taskType);
+        // PEFT uses these only to initialize a new prompt; the trained one is in prompt_embeddings
+        config.addProperty("prompt_tuning_init", "RANDOM");
+        config.add("prompt_tuning_init_text", null);
+        config.add("tokenizer_kwargs", null);
+        config.add("tokenizer_name_or_path", null);
+        PeftAdapter.write(dir, config, prompt, null, config());
+    }
+
+    /**
+     * Loads a PROMPT_TUNING adapter (PEFT's or {@link #saveAsPeft}'s): a prompt of num_virtual_tokens embeddings in
+     * the input, trainable, with PEFT's {@code prompt_embeddings}.
+     */
+    public static PromptTuning fromPeft(Backbone backbone, Path adapterDir, NDManager manager) {
+        com.google.gson.JsonObject config = PeftAdapter.readConfig(adapterDir, PeftAdapter.Type.PROMPT_TUNING,
+                backbone);
+        int length = PeftAdapter.intField(config, "num_virtual_tokens", adapterDir.resolve(PeftAdapter.CONFIG));
+        PromptTuning tuning = on(backbone).length(length).init(PromptInit.uniform()).build(manager);
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray saved = PeftAdapter.readPromptEmbeddings(adapterDir, length, backbone.hiddenSize(), scope);
+            tuning.load(Map.of(PROMPT, saved), adapterDir.resolve(PeftAdapter.WEIGHTS).toString());
+        } catch (RuntimeException e) {
+            tuning.close();
+            throw e;
+        }
+        return tuning;
+    }
+
+    /** Copies a trained {@value #PROMPT} [P, hidden] into this prompt (no other tensor may be given). */
+    public void load(Map<String, NDArray> tensors, String source) {
+        if (!tensors.keySet().equals(java.util.Set.of(PROMPT))) {
+            throw new IllegalArgumentException(source + ": prompt tuning has exactly one tensor, '" + PROMPT
+                    + "'; got " + tensors.keySet());
+        }
+        NDArray given = tensors.get(PROMPT);
+        if (!given.getShape().equals(prompt.getShape())) {
+            throw new IllegalArgumentException(source + ": tensor '" + PROMPT + "' is " + given.getShape()
+                    + ", expected " + prompt.getShape());
+        }
+        prompt.setRequiresGradient(false);
+        prompt.set(given.toType(DataType.FLOAT32, false).toFloatArray());
+        prompt.setRequiresGradient(true);
     }
 
     /** The input with the prompts prepended and the attention mask (and token types) extended by P positions. */

@@ -33,6 +33,7 @@ import org.softprompt.backbone.LayerPrefixes;
 import org.softprompt.backbone.Safetensors;
 import org.softprompt.method.Reparam;
 import org.softprompt.method.TunedModel;
+import org.softprompt.method.peft.PeftAdapter;
 import org.softprompt.train.AdamW;
 import org.softprompt.train.LearningRateSchedule;
 import org.softprompt.train.ParameterGroup;
@@ -66,6 +67,10 @@ public final class PrefixTuning implements TunedModel {
 
     PrefixTuning(Backbone backbone, NDManager parent, int length, Reparam reparam, boolean positionsAfterPrefix,
             JsonObject initialization, long seed) {
+        if (positionsAfterPrefix) {
+            PeftAdapter.requireRoomForText(backbone, length, "a prefix of " + length + " positions (counted as past "
+                    + "tokens)");
+        }
         this.backbone = backbone;
         this.parent = parent;
         this.manager = parent.newSubManager();
@@ -244,56 +249,73 @@ public final class PrefixTuning implements TunedModel {
     }
 
     /**
-     * Loads an adapter that PEFT saved for prefix tuning (a folder with adapter_config.json and
-     * adapter_model.safetensors, whose {@code prompt_embeddings} [P, 2Ld] is the collapsed table) as a collapsed
-     * prefix with PEFT's positions.
+     * Saves this prefix in PEFT's adapter layout (see {@link PeftAdapter}): {@code adapter_config.json} with
+     * peft_type PREFIX_TUNING, {@code adapter_model.safetensors} with the collapsed table {@code prompt_embeddings}
+     * [P, 2Ld] (PEFT loads it with {@code PeftModel.from_pretrained}), and the sidecar with the trained tensors
+     * (the MLP included) so that {@link #fromPeft} can resume training. PEFT always counts the prefix as past
+     * tokens; a prefix with {@code positionsAfterPrefix(false)} computes differently there (the sidecar records it,
+     * so it loads back here unchanged).
+     *
+     * @param baseModelNameOrPath the backbone's hub name or folder, PEFT's {@code base_model_name_or_path}
+     * @param taskType PEFT's task_type, e.g. "CAUSAL_LM" or "SEQ_CLS"
      */
-    public static PrefixTuning fromPeft(Backbone backbone, Path adapterDir, NDManager manager) {
-        Path configFile = adapterDir.resolve("adapter_config.json");
-        Path weightsFile = adapterDir.resolve("adapter_model.safetensors");
-        JsonObject config;
-        try {
-            config = JsonParser.parseString(Files.readString(configFile)).getAsJsonObject();
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException("cannot read PEFT config " + configFile + ": " + e.getMessage(), e);
+    public void saveAsPeft(Path dir, String baseModelNameOrPath, String taskType) {
+        requireNonEmpty();
+        JsonObject config = PeftAdapter.baseConfig(PeftAdapter.Type.PREFIX_TUNING, backbone, length,
+                baseModelNameOrPath, taskType);
+        if (reparam.isMlp()) {
+            config.addProperty("encoder_hidden_size", reparam.hiddenSize());
+        } else {
+            config.add("encoder_hidden_size", null);
         }
-        if (!config.has("peft_type") || !"PREFIX_TUNING".equals(config.get("peft_type").getAsString())) {
-            throw new IllegalArgumentException(configFile + ": peft_type must be PREFIX_TUNING, got "
-                    + config.get("peft_type"));
-        }
-        expect(config, "num_layers", backbone.numLayers(), configFile);
-        expect(config, "token_dim", backbone.hiddenSize(), configFile);
-        expect(config, "num_attention_heads", backbone.numHeads(), configFile);
-        if (config.has("num_transformer_submodules") && config.get("num_transformer_submodules").getAsInt() != 1) {
-            throw new IllegalArgumentException(configFile + ": num_transformer_submodules must be 1 (a decoder-only "
-                    + "or encoder-only model), got " + config.get("num_transformer_submodules"));
-        }
-        expect(config, "num_virtual_tokens", -1, configFile);
-        int length = config.get("num_virtual_tokens").getAsInt();
-        JsonObject init = new JsonObject();
-        init.addProperty("kind", "peft");
-        init.addProperty("adapter", adapterDir.toString());
-        PrefixTuning prefix = new PrefixTuning(backbone, manager, length, Reparam.none(), true, init, 0);
+        config.addProperty("prefix_projection", reparam.isMlp());
         try (NDManager scope = manager.newSubManager()) {
-            Map<String, NDArray> tensors = Safetensors.readAll(weightsFile, scope);
-            NDArray table = tensors.get("prompt_embeddings");
-            if (table == null) {
-                prefix.close();
-                throw new IllegalArgumentException(weightsFile + " has no prompt_embeddings tensor; found "
-                        + tensors.keySet());
-            }
-            prefix.load(Map.of(NAMES.embedding(), table), weightsFile.toString());
+            PeftAdapter.write(dir, config, table(scope), parameters, config());
         }
-        return prefix;
     }
 
-    private static void expect(JsonObject config, String field, int expected, Path file) {
-        if (!config.has(field) || config.get(field).isJsonNull()) {
-            throw new IllegalArgumentException(file + " has no " + field);
-        }
-        if (expected >= 0 && config.get(field).getAsInt() != expected) {
-            throw new IllegalArgumentException(file + ": " + field + " is " + config.get(field) + " but the backbone "
-                    + "has " + expected);
+    /**
+     * Loads a prefix in PEFT's adapter layout (a folder with adapter_config.json and adapter_model.safetensors,
+     * whose {@code prompt_embeddings} [P, 2Ld] is the collapsed table), saved by PEFT or by {@link #saveAsPeft}.
+     * With this toolkit's sidecar the prefix comes back trainable as it was saved (the MLP included, after checking
+     * that it recomputes the saved table); without one it is the collapsed table with PEFT's positions.
+     */
+    public static PrefixTuning fromPeft(Backbone backbone, Path adapterDir, NDManager manager) {
+        JsonObject config = PeftAdapter.readConfig(adapterDir, PeftAdapter.Type.PREFIX_TUNING, backbone);
+        Path configFile = adapterDir.resolve(PeftAdapter.CONFIG);
+        int length = PeftAdapter.intField(config, "num_virtual_tokens", configFile);
+        PeftAdapter.requireRoomForText(backbone, length, configFile + ": a prefix of num_virtual_tokens " + length);
+        int width = 2 * backbone.numLayers() * backbone.hiddenSize();
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray table = PeftAdapter.readPromptEmbeddings(adapterDir, length, width, scope);
+            PeftAdapter.TrainingState state = PeftAdapter.readTrainingState(adapterDir, scope);
+            JsonObject init = new JsonObject();
+            init.addProperty("kind", "peft");
+            init.addProperty("adapter", adapterDir.toString());
+            if (state == null) {
+                PrefixTuning prefix = new PrefixTuning(backbone, manager, length, Reparam.none(), true, init, 0);
+                prefix.load(Map.of(NAMES.embedding(), table), adapterDir.resolve(PeftAdapter.WEIGHTS).toString());
+                return prefix;
+            }
+            JsonObject saved = state.methodConfig();
+            Path sidecar = adapterDir.resolve(PeftAdapter.TRAINING_STATE);
+            if (!saved.has("method") || !"prefix-tuning".equals(saved.get("method").getAsString())
+                    || saved.get("length").getAsInt() != length) {
+                throw new IllegalArgumentException(sidecar + " holds " + saved + ", not a prefix of length " + length);
+            }
+            Reparam reparam = saved.has("encoder_hidden_size") ? Reparam.mlp(saved.get("encoder_hidden_size")
+                    .getAsInt()) : Reparam.none();
+            boolean shift = !saved.has("positions_after_prefix") || saved.get("positions_after_prefix").getAsBoolean();
+            JsonObject savedInit = saved.has("init") ? saved.getAsJsonObject("init") : init;
+            PrefixTuning prefix = new PrefixTuning(backbone, manager, length, reparam, shift, savedInit, 0);
+            try {
+                prefix.load(state.tensors(), sidecar.toString());
+                PeftAdapter.requireConsistent(adapterDir, prefix.table(scope), table);
+            } catch (RuntimeException e) {
+                prefix.close();
+                throw e;
+            }
+            return prefix;
         }
     }
 

@@ -13,6 +13,10 @@
  *   <li>{@link org.softprompt.method.prefix.EmbeddingOnlyPrompt} and {@link org.softprompt.method.prefix.InfixTuning}:
  *       the paper's Table 5 ablations, trainable input embeddings before the text or after the source's
  *       separator.</li>
+ *   <li>{@link org.softprompt.method.prefix.PrefixRegistry}: named prefixes of one frozen model serving mixed-task
+ *       batches, each row with its own prefix inside attention, for forward passes and beam search.</li>
+ *   <li>Saving and loading in PEFT's adapter layout: {@code PrefixTuning.saveAsPeft} and {@code fromPeft}, see
+ *       {@link org.softprompt.method.peft.PeftAdapter}.</li>
  * </ul>
  * Source-to-target inputs with the loss on the target come from {@link org.softprompt.task.CausalLmBatch}.
  */

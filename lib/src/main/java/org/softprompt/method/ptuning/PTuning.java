@@ -9,6 +9,8 @@ import ai.djl.ndarray.types.SparseFormat;
 
 import com.google.gson.JsonObject;
 
+import java.nio.file.Path;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +20,7 @@ import java.util.SplittableRandom;
 import org.softprompt.backbone.Backbone;
 import org.softprompt.backbone.ForwardInput;
 import org.softprompt.method.TunedModel;
+import org.softprompt.method.peft.PeftAdapter;
 import org.softprompt.task.prompt.AnswerSlot;
 import org.softprompt.task.prompt.PromptBatch;
 import org.softprompt.task.prompt.RenderedPrompt;
@@ -52,9 +55,10 @@ public final class PTuning implements TunedModel {
     private final NDManager manager;
     private final String wordEmbeddingName;
     private final long seed;
+    private final double lstmDropout;
 
     private PTuning(Backbone backbone, Tokenizer tokenizer, Template template, PromptEncoder encoder,
-            NDManager manager, String wordEmbeddingName, long seed) {
+            NDManager manager, String wordEmbeddingName, long seed, double lstmDropout) {
         this.backbone = backbone;
         this.tokenizer = tokenizer;
         this.template = template;
@@ -63,6 +67,7 @@ public final class PTuning implements TunedModel {
         this.manager = manager;
         this.wordEmbeddingName = wordEmbeddingName;
         this.seed = seed;
+        this.lstmDropout = lstmDropout;
     }
 
     public static Builder on(Backbone backbone) {
@@ -136,7 +141,7 @@ public final class PTuning implements TunedModel {
                     initial.close();
                 }
             }
-            return new PTuning(backbone, tokenizer, template, encoder, own, wordEmbeddings, seed);
+            return new PTuning(backbone, tokenizer, template, encoder, own, wordEmbeddings, seed, lstmDropout);
         }
 
         /**
@@ -250,6 +255,123 @@ public final class PTuning implements TunedModel {
         json.addProperty("seed", seed);
         json.addProperty("backbone", backbone.architecture());
         return json;
+    }
+
+    /**
+     * Saves the prompt in PEFT's adapter layout (see {@link PeftAdapter}): peft_type P_TUNING,
+     * {@code prompt_embeddings} [pseudo tokens, d] = the encoder's output (what PEFT keeps for inference), and the
+     * sidecar with the encoder's tensors and this template so that {@link #fromPeft} resumes training. PEFT puts all
+     * virtual tokens in front of the input: the saved prompt computes the same there only when this template's
+     * pseudo tokens come first ("[P][P][P]{x}..."). encoder_hidden_size is what makes PEFT's encoder of that type
+     * the same shape as ours where one exists (the LSTM: d/2 per direction); PEFT uses it only to train anew.
+     */
+    public void saveAsPeft(Path dir, String baseModelNameOrPath, String taskType) {
+        if (encoder == null) {
+            throw new IllegalStateException("template \"" + template + "\" has no pseudo tokens: nothing to save");
+        }
+        JsonObject config = PeftAdapter.baseConfig(PeftAdapter.Type.P_TUNING, backbone, encoder.tokens(),
+                baseModelNameOrPath, taskType);
+        boolean lstm = encoder.kind() == PromptEncoder.Kind.LSTM_MLP;
+        config.addProperty("encoder_dropout", lstmDropout);
+        config.addProperty("encoder_hidden_size", lstm ? backbone.hiddenSize() / 2 : backbone.hiddenSize());
+        config.addProperty("encoder_num_layers", 2);
+        config.addProperty("encoder_reparameterization_type", lstm ? "LSTM" : "MLP");
+        // the scope frees the encoder's intermediate arrays (never the parameters, made before it)
+        try (NDScope arrays = new NDScope()) {
+            NDArray embeddings = encoder.forward(false);
+            arrays.suppressNotUsedWarning();
+            JsonObject method = config();
+            method.addProperty("lstm_dropout", lstmDropout);
+            PeftAdapter.write(dir, config, embeddings, encoder.parameters(), method);
+        }
+    }
+
+    /**
+     * Loads a P_TUNING adapter (PEFT's or {@link #saveAsPeft}'s). With this toolkit's sidecar the encoder comes back
+     * as saved (trainable, checked against the saved embeddings) and {@code template} may be null (the saved one
+     * is used); without one the saved embeddings become directly trained embeddings (encoder NONE) and a template
+     * with num_virtual_tokens pseudo tokens is required (PEFT's layout: "[P]...[P]" in front of the text).
+     */
+    public static PTuning fromPeft(Backbone backbone, Path adapterDir, Tokenizer tokenizer, Template template,
+            NDManager manager) {
+        JsonObject config = PeftAdapter.readConfig(adapterDir, PeftAdapter.Type.P_TUNING, backbone);
+        int tokens = PeftAdapter.intField(config, "num_virtual_tokens", adapterDir.resolve(PeftAdapter.CONFIG));
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray saved = PeftAdapter.readPromptEmbeddings(adapterDir, tokens, backbone.hiddenSize(), scope);
+            PeftAdapter.TrainingState state = PeftAdapter.readTrainingState(adapterDir, scope);
+            Path sidecar = adapterDir.resolve(PeftAdapter.TRAINING_STATE);
+            Builder builder = on(backbone).tokenizer(tokenizer);
+            Template chosen = template;
+            if (state != null) {
+                JsonObject method = state.methodConfig();
+                if (!"p-tuning".equals(method.has("method") ? method.get("method").getAsString() : null)) {
+                    throw new IllegalArgumentException(sidecar + " holds " + method + ", not a P-tuning encoder");
+                }
+                chosen = template != null ? template : Template.parse(method.get("template").getAsString());
+                builder.encoder(PromptEncoder.Kind.valueOf(method.get("encoder").getAsString()))
+                        .seed(method.get("seed").getAsLong());
+                if (method.has("lstm_dropout")) {
+                    builder.lstmDropout(method.get("lstm_dropout").getAsDouble());
+                }
+            } else {
+                if (template == null) {
+                    throw new IllegalArgumentException(adapterDir + " has no " + PeftAdapter.TRAINING_STATE
+                            + " (saved by PEFT): give the template, with " + tokens + " pseudo tokens");
+                }
+                builder.encoder(PromptEncoder.Kind.NONE);
+            }
+            if (chosen.pseudoCount() != tokens) {
+                throw new IllegalArgumentException("template \"" + chosen + "\" has " + chosen.pseudoCount()
+                        + " pseudo tokens but " + adapterDir.resolve(PeftAdapter.CONFIG) + " has num_virtual_tokens "
+                        + tokens);
+            }
+            PTuning tuning = builder.template(chosen).build(manager);
+            try {
+                if (state != null) {
+                    tuning.load(state.tensors(), sidecar.toString());
+                    try (NDScope arrays = new NDScope()) {
+                        PeftAdapter.requireConsistent(adapterDir, tuning.encoder.forward(false), saved);
+                        arrays.suppressNotUsedWarning();
+                    }
+                } else {
+                    tuning.load(Map.of(PromptEncoder.PREFIX + "embedding.weight", saved),
+                            adapterDir.resolve(PeftAdapter.WEIGHTS).toString());
+                }
+            } catch (RuntimeException e) {
+                tuning.close();
+                throw e;
+            }
+            return tuning;
+        }
+    }
+
+    /**
+     * Copies trained tensors into the encoder by name (its {@code prompt_encoder.*} names); every tensor must be
+     * given with its exact shape, and extra names are an error.
+     */
+    public void load(Map<String, NDArray> tensors, String source) {
+        Map<String, NDArray> parameters = trainable();
+        for (String name : tensors.keySet()) {
+            if (!parameters.containsKey(name)) {
+                throw new IllegalArgumentException(source + ": unexpected tensor '" + name + "'; this encoder has "
+                        + parameters.keySet());
+            }
+        }
+        parameters.forEach((name, parameter) -> {
+            NDArray given = tensors.get(name);
+            if (given == null) {
+                throw new IllegalArgumentException(source + ": missing tensor '" + name + "' " + parameter.getShape());
+            }
+            if (!given.getShape().equals(parameter.getShape())) {
+                throw new IllegalArgumentException(source + ": tensor '" + name + "' is " + given.getShape()
+                        + ", expected " + parameter.getShape());
+            }
+        });
+        parameters.forEach((name, parameter) -> {
+            parameter.setRequiresGradient(false);
+            parameter.set(tensors.get(name).toType(DataType.FLOAT32, false).toFloatArray());
+            parameter.setRequiresGradient(true);
+        });
     }
 
     /** Renders examples with this template and tokenizer (truncated to {@code maxLength}, 0 = none) as a batch. */

@@ -50,7 +50,7 @@ class PromptTuningTest {
         assertThrows(IllegalArgumentException.class, () -> PromptTuning.on(bert).length(2)
                 .init(PromptInit.tokens(60)).build(root));
         try (NDManager m = root.newSubManager();
-             PromptTuning prompt = PromptTuning.on(bert).length(50).init(PromptInit.uniform()).build(m)) {
+             PromptTuning prompt = PromptTuning.on(bert).length(30).init(PromptInit.uniform()).build(m)) {
             float[] values = prompt.trainable().get(PromptTuning.PROMPT).toFloatArray();
             for (float v : values) {
                 assertTrue(v >= -0.5f && v <= 0.5f);
