@@ -129,6 +129,45 @@ class VisualPromptTuningTest {
         }
     }
 
+    /**
+     * Per prompted layer, not just in total: every layer's row of the prompt tensor gets a gradient and moves under
+     * SGD (a depth whose later rows never reached the forward pass would fail here), while every ViT weight stays
+     * bitwise what it was.
+     */
+    @Test
+    void everyPromptedLayerTrainsAndTheViTStaysBitwiseUnchanged() {
+        try (NDManager manager = root.newSubManager(); Vit vit = Vit.random(TINY, manager, 16)) {
+            Map<String, NDArray> frozenBefore = new java.util.LinkedHashMap<>();
+            vit.weights().asMap().forEach((name, array) -> frozenBefore.put(name, array.duplicate()));
+            NDArray pixels = manager.randomNormal(new Shape(4, 3, 16, 16));
+            Map<String, Function<VisualPrompt, VisualPrompt>> variants = new java.util.LinkedHashMap<>();
+            variants.put("shallow", b -> b.length(3));
+            variants.put("deep", b -> b.length(3).deep());
+            variants.put("first 2", b -> b.length(3).firstLayers(2));
+            variants.put("last 2", b -> b.length(3).lastLayers(2));
+            variants.put("add deep", b -> b.location(PromptLocation.ADD).deep());
+            Map<String, Integer> rows = Map.of("shallow", 1, "deep", 3, "first 2", 2, "last 2", 2, "add deep", 3);
+            variants.forEach((name, variant) -> {
+                try (VisualPromptTuning tuned = variant.apply(VisualPrompt.on(vit).classes(4)).build(manager);
+                     Sgd sgd = new Sgd(List.of(ParameterGroup.all(0.1, 0)), LearningRateSchedule.constant(), manager,
+                             0.9)) {
+                    NDArray prompts = tuned.trainable().get(VisualPromptTuning.EMBEDDINGS);
+                    assertEquals(rows.get(name).longValue(), prompts.getShape().get(0), name);
+                    NDArray before = prompts.duplicate();
+                    Trainer<Integer> trainer = new Trainer<>(tuned.trainable(), sgd, (step, batch) ->
+                            tuned.forward(ForwardInput.ofPixels(pixels).withTraining(true)).logits().square().mean());
+                    trainer.fit(() -> List.of(0).iterator(), Trainer.Settings.steps(2));
+                    for (int row = 0; row < rows.get(name); row++) {
+                        assertTrue(maxAbsDiff(prompts.get(row), before.get(row)) > 0,
+                                name + ": the prompts of prompted layer " + row + " did not train");
+                    }
+                }
+            });
+            vit.weights().asMap().forEach((name, array) ->
+                    assertEquals(0f, maxAbsDiff(array, frozenBefore.get(name)), name + " changed"));
+        }
+    }
+
     /** Layer i's input holds exactly layer i's prompts in the slots after [CLS]: replaced, never accumulated. */
     @Test
     void deepPromptsReplaceThePromptSlotsBeforeEveryLayer() {
