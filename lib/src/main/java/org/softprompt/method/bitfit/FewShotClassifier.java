@@ -50,6 +50,9 @@ import org.softprompt.train.Trainer;
  * With a prompt, the answer is read at [MASK] through the MLM head and the verbalizer turns the logits of the label
  * words into label log-probabilities ({@link Verbalizer#scores}); the loss is their cross-entropy.
  *
+ * <p>The [CLS] head reads BERT's pooler, so with BitFit it also trains the pooler's bias (768 more than the 132,676
+ * of {@link BitFit}, which leaves the pooler out because the masked-LM prediction never reads it).
+ *
  * <p>Training changes the backbone's own weights in place (all of them, or the biases, or the head): load a fresh
  * backbone for the next run ({@code Bert.load} of a safetensors checkpoint takes a fraction of a second).
  */
@@ -64,6 +67,7 @@ public final class FewShotClassifier implements AutoCloseable {
     private final PTuning prompt;
     private final Verbalizer verbalizer;
     private final SequenceClassificationHead head;
+    private final String poolerBias;
     private final LabelCalibration calibration;
     private final Map<String, NDArray> trainable;
 
@@ -83,6 +87,9 @@ public final class FewShotClassifier implements AutoCloseable {
             this.verbalizer = null;
             this.tuned = BitFit.on(bert).train(b.parameters);
             this.head = SequenceClassificationHead.create(bert, task.labels().size(), manager, seed);
+            // BitFit leaves the pooler out because the MLM prediction never reads it; the [CLS] head does, so its
+            // bias is one of the biases BitFit trains here.
+            this.poolerBias = b.parameters == BackboneParameters.BIASES ? poolerBiasOf(bert) : null;
         } else {
             String template = switch (type) {
                 case MANUAL_PROMPT, NULL_VERBALIZER -> task.manualTemplate();
@@ -94,6 +101,7 @@ public final class FewShotClassifier implements AutoCloseable {
                     .encoder(PromptEncoder.Kind.NONE).seed(seed).build(manager);
             this.tuned = BitFit.on(bert).train(b.parameters).with(prompt);
             this.head = null;
+            this.poolerBias = null;
             Map<String, String> words = new LinkedHashMap<>();
             task.labels().forEach(label -> words.put(label, task.labelWords().get(label)));
             this.verbalizer = type == PromptType.NULL_VERBALIZER
@@ -102,6 +110,10 @@ public final class FewShotClassifier implements AutoCloseable {
         }
         this.calibration = b.calibrate ? LabelCalibration.identity(task.labels().size(), manager) : null;
         Map<String, NDArray> all = new LinkedHashMap<>(tuned.trainable());
+        if (poolerBias != null) {
+            bert.unfreeze(poolerBias::equals);
+            all.put(poolerBias, bert.weight(poolerBias));
+        }
         if (head != null) {
             all.putAll(head.trainable());
         }
@@ -114,6 +126,12 @@ public final class FewShotClassifier implements AutoCloseable {
                     + " and no calibration trains nothing");
         }
         this.trainable = Collections.unmodifiableMap(all);
+    }
+
+    private static String poolerBiasOf(Bert bert) {
+        return bert.weights().names().stream().filter(bert.pooler()).filter(n -> n.endsWith(".bias")).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("BERT was loaded without its pooler, which the [CLS] "
+                        + "head needs"));
     }
 
     public static Builder on(Bert bert, Tokenizer tokenizer, FewShotTask task) {
@@ -188,8 +206,8 @@ public final class FewShotClassifier implements AutoCloseable {
     public record Training(double learningRate, int steps, int batchSize, double warmupFraction) {
         public Training {
             if (!(learningRate > 0) || steps < 1 || batchSize < 1 || !(warmupFraction >= 0 && warmupFraction < 1)) {
-                throw new IllegalArgumentException("need learningRate > 0, steps >= 1, batchSize >= 1 and warmupFraction"
-                        + " in [0, 1), got " + learningRate + ", " + steps + ", " + batchSize + ", " + warmupFraction);
+                throw new IllegalArgumentException("need learningRate > 0, steps >= 1, batchSize >= 1 and "
+                        + "warmupFraction in [0, 1), got " + learningRate + ", " + steps + ", " + batchSize + ", " + warmupFraction);
             }
         }
     }
@@ -332,6 +350,9 @@ public final class FewShotClassifier implements AutoCloseable {
     public void close() {
         if (tuned != null) {
             tuned.close();
+        }
+        if (poolerBias != null) {
+            bert.freeze(poolerBias::equals);
         }
         if (head != null) {
             head.close();

@@ -100,8 +100,8 @@ class FewShotClassifierTest {
     /**
      * Trained scalars per parameter group on BERT-base-cased: BitFit 132,676 (see BitFitTest); the MLM head without
      * its tied decoder matrix 768*768 + 768 + 2*768 + 28,996 = 621,124; prompt tuning's five triggers 5*768; the
-     * [CLS] classifier 2*768 + 2; calibration 2*2 + 2; everything 108,931,396 (BERT-base-cased with MLM
-     * head and pooler).
+     * [CLS] head with BitFit adds the pooler bias 768 and the classifier 2*768 + 2; calibration 2*2 + 2; everything
+     * 108,931,396 (BERT-base-cased with MLM head and pooler).
      */
     @Test
     void trainedParameterCounts() {
@@ -114,7 +114,7 @@ class FewShotClassifierTest {
                     scope));
             assertEquals(5 * 768, count(bert, sst2, PromptType.PROMPT_TUNING, BackboneParameters.NONE, false, scope));
             assertEquals(6, count(bert, sst2, PromptType.MANUAL_PROMPT, BackboneParameters.NONE, true, scope));
-            assertEquals(132_676 + 2 * 768 + 2, count(bert, sst2, PromptType.CLS_HEAD, BackboneParameters.BIASES,
+            assertEquals(132_676 + 768 + 2 * 768 + 2, count(bert, sst2, PromptType.CLS_HEAD, BackboneParameters.BIASES,
                     false, scope));
             assertEquals(all, count(bert, sst2, PromptType.MANUAL_PROMPT, BackboneParameters.ALL, false, scope));
             assertTrue(assertThrows(IllegalArgumentException.class, () -> count(bert, sst2, PromptType.NULL_PROMPT,
