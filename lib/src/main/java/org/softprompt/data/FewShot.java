@@ -72,6 +72,43 @@ public final class FewShot {
         return counts;
     }
 
+    /**
+     * Stratified k-fold cross-validation of a (few-shot) training set: the items of each label are shuffled with
+     * {@code seed} and dealt round-robin to the {@code k} folds, so every fold holds each label as evenly as
+     * possible. Fold {@code i} is the held-out part of round {@code i}; {@link #allBut} gives its training part.
+     */
+    public static <T> List<List<T>> folds(List<T> items, Function<T, String> label, int k, long seed) {
+        if (k < 2 || k > items.size()) {
+            throw new IllegalArgumentException("k-fold needs 2 <= k <= " + items.size() + " (the items), got " + k);
+        }
+        Random random = new Random(seed);
+        List<List<T>> folds = new ArrayList<>();
+        for (int i = 0; i < k; i++) {
+            folds.add(new ArrayList<>());
+        }
+        int next = 0;
+        for (List<T> group : byLabel(items, label).values()) {
+            List<T> members = new ArrayList<>(group);
+            java.util.Collections.shuffle(members, random);
+            for (T item : members) {
+                folds.get(next).add(item);
+                next = (next + 1) % k;
+            }
+        }
+        return folds.stream().map(List::copyOf).toList();
+    }
+
+    /** Every fold but {@code heldOut}, concatenated: the training part of a cross-validation round. */
+    public static <T> List<T> allBut(List<List<T>> folds, int heldOut) {
+        List<T> out = new ArrayList<>();
+        for (int i = 0; i < folds.size(); i++) {
+            if (i != heldOut) {
+                out.addAll(folds.get(i));
+            }
+        }
+        return List.copyOf(out);
+    }
+
     private static <T> List<List<T>> draw(List<T> items, Function<T, String> label, int perClass, int parts,
             long seed) {
         if (perClass <= 0) {

@@ -78,4 +78,28 @@ class FewShotTest {
         assertEquals(small.subList(0, 20), Splits.subsample(numbers, 20, 3));
         assertNotEquals(small, Splits.subsample(numbers, 50, 4));
     }
+
+    /** 100 items (10 rare, 40 even, 50 odd) in 4 folds: a partition, each label spread within one item per fold. */
+    @Test
+    void foldsAreStratifiedSeededPartitions() {
+        List<Item> items = items();
+        List<List<Item>> folds = FewShot.folds(items, Item::label, 4, 7);
+        assertEquals(4, folds.size());
+        Set<Item> seen = new HashSet<>();
+        for (List<Item> fold : folds) {
+            assertEquals(25, fold.size());
+            seen.addAll(fold);
+            Map<String, Integer> counts = FewShot.counts(fold, Item::label);
+            assertTrue(counts.get("rare") >= 2 && counts.get("rare") <= 3, counts.toString());
+            assertEquals(10, counts.get("even"), counts.toString());
+            assertTrue(counts.get("odd") >= 12 && counts.get("odd") <= 13, counts.toString());
+        }
+        assertEquals(new HashSet<>(items), seen);
+        assertEquals(folds, FewShot.folds(items, Item::label, 4, 7));
+        assertNotEquals(folds, FewShot.folds(items, Item::label, 4, 8));
+        List<Item> training = FewShot.allBut(folds, 1);
+        assertEquals(75, training.size());
+        assertTrue(training.stream().noneMatch(folds.get(1)::contains));
+        assertThrows(IllegalArgumentException.class, () -> FewShot.folds(items, Item::label, 1, 7));
+    }
 }
