@@ -35,6 +35,9 @@ import org.softprompt.backbone.Gpt2;
 import org.softprompt.task.prompt.AnswerSlot;
 import org.softprompt.task.prompt.PromptBatch;
 import org.softprompt.task.prompt.RenderedPrompt;
+import org.softprompt.tokenize.BpeVocabulary;
+import org.softprompt.tokenize.ByteLevelBpeTrainer;
+import org.softprompt.tokenize.Gpt2Tokenizer;
 import org.softprompt.train.AdamW;
 import org.softprompt.train.LearningRateSchedule;
 import org.softprompt.train.ParameterGroup;
@@ -181,6 +184,82 @@ class PTuningTest {
         assertEquals(before.keySet(), after.keySet());
         before.forEach((name, values) -> assertArrayEquals(values, after.get(name), name + " changed"));
         assertTrue(bert.trainable().isEmpty());
+    }
+
+    /**
+     * End to end through the public API: a template with pseudo tokens first, between two fields, beside an anchor
+     * word and right before the answer, rendered by a real byte-level BPE tokenizer (trained here, small enough for
+     * the tiny GPT-2's 311-token vocabulary) for rows of different lengths, then padded into one batch: at every
+     * rendered pseudo position the model receives exactly the encoder's row for that slot, everywhere else exactly
+     * the token's embedding, and the answer logits are the next-token logits of that input at the answer position.
+     */
+    @ParameterizedTest
+    @EnumSource(PromptEncoder.Kind.class)
+    void renderedTemplatesPlaceTheEncoderRowsAtEveryPseudoPosition(PromptEncoder.Kind kind) {
+        BpeVocabulary vocabulary = ByteLevelBpeTrainer.withVocabSize(300).train(List.of(
+                "the capital of france is paris .", "dante alighieri was born in florence .",
+                "the native language of dante is italian ."));
+        assertTrue(vocabulary.size() <= gpt2.config().vocabSize(), "vocabulary of " + vocabulary.size());
+        try (Gpt2Tokenizer tokenizer = vocabulary.toTokenizer(); NDManager scope = manager.newSubManager();
+                PTuning pt = PTuning.on(gpt2).tokenizer(tokenizer).template("[P] {x} [P][P] , {y} [P] [MASK]")
+                        .encoder(kind).seed(11).build(scope)) {
+            List<Map<String, String>> rows = List.of(Map.of("x", "dante", "y", "born in florence"),
+                    Map.of("x", "the capital of france", "y", "paris"), Map.of("x", "is", "y", "italian ."));
+            PromptBatch batch = pt.batch(rows, 0, scope);
+            ForwardInput entered = pt.enter(batch.input(false));
+            int d = gpt2.hiddenSize();
+            long length = batch.inputIds().getShape().get(1);
+            float[] embeds = entered.inputsEmbeds().toFloatArray();
+            float[] prompts = pt.promptEmbeddings().toFloatArray();
+            float[] table = gpt2.weight("transformer.wte.weight").toFloatArray();
+            NDArray answers = pt.answerLogits(batch, false);
+            NDArray logits = gpt2.forward(entered).logits();
+            for (int row = 0; row < rows.size(); row++) {
+                RenderedPrompt rendered = pt.template().render(rows.get(row), tokenizer, pt.answerSlot(), 0);
+                assertEquals(rendered.answerPosition(), batch.answerPositions()[row]);
+                assertEquals(4, rendered.pseudoPositions().length);
+                for (int t = 0; t < rendered.length(); t++) {
+                    int id = rendered.ids()[t];
+                    int slot = RenderedPrompt.slotOf(id);
+                    if (slot >= 0) {
+                        assertEquals(t, rendered.pseudoPositions()[slot], "row " + row + " position " + t);
+                    }
+                    float[] source = slot >= 0 ? prompts : table;
+                    int sourceRow = slot >= 0 ? slot : id;
+                    for (int i = 0; i < d; i++) {
+                        assertEquals(source[sourceRow * d + i], embeds[(int) ((row * length + t) * d + i)],
+                                "row " + row + " position " + t + (slot >= 0 ? " (pseudo " + slot + ")" : ""));
+                    }
+                }
+                NDArray expected = logits.get(row).get(rendered.answerPosition());
+                assertTrue(answers.get(row).sub(expected).abs().max().getFloat() == 0, "row " + row);
+            }
+        }
+    }
+
+    /** The causal backbone too stays bit for bit unchanged while the prompt trains and the loss falls. */
+    @Test
+    void trainingLeavesTheCausalBackboneBitIdentical() {
+        Map<String, float[]> before = snapshot(gpt2.weights().asMap());
+        try (NDManager scope = manager.newSubManager();
+                PTuning pt = PTuning.on(gpt2).template("[P][P] {x} [P] [MASK]").seed(6).build(scope)) {
+            RenderedPrompt a = new RenderedPrompt(new int[] {-1, -2, 40, 41, -3}, 4, new int[] {0, 1, 4}, 0);
+            RenderedPrompt b = new RenderedPrompt(new int[] {-1, -2, 50, -3}, 3, new int[] {0, 1, 3}, 0);
+            long[] targets = {100, 200};
+            try (AdamW adamW = new AdamW(List.of(ParameterGroup.all(1e-2, 0)), LearningRateSchedule.constant(),
+                    scope)) {
+                Trainer<Integer> trainer = new Trainer<>(pt.trainable(), adamW, (step, ignored) -> {
+                    NDArray logProbs = pt.answerLogits(PromptBatch.of(List.of(a, b), 0, step), true).logSoftmax(1);
+                    return logProbs.gather(step.create(targets, new Shape(2, 1)), 1).mean().neg();
+                });
+                List<Double> losses = trainer.fit(() -> List.of(0).iterator(), Trainer.Settings.steps(15)).losses();
+                assertTrue(losses.get(losses.size() - 1) < losses.get(0), "losses " + losses);
+            }
+        }
+        Map<String, float[]> after = snapshot(gpt2.weights().asMap());
+        assertEquals(before.keySet(), after.keySet());
+        before.forEach((name, values) -> assertArrayEquals(values, after.get(name), name + " changed"));
+        assertTrue(gpt2.trainable().isEmpty());
     }
 
     @Test
