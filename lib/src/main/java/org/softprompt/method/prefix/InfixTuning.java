@@ -68,16 +68,22 @@ public final class InfixTuning implements TunedModel {
         return json;
     }
 
-    /** Where the infix starts in each row: right after the first separator. */
-    private long[] boundaries(NDArray ids) {
+    /**
+     * Where the infix starts in each row: right after the first separator among the attended tokens (padding may use
+     * any id, the separator's included).
+     */
+    private long[] boundaries(NDArray ids, NDArray mask) {
         long b = ids.getShape().get(0);
         long t = ids.getShape().get(1);
         long[] flat = ids.toType(DataType.INT64, false).toLongArray();
+        long[] attended = mask == null ? null : mask.broadcast(new Shape(b, t)).toType(DataType.INT64, false)
+                .toLongArray();
         long[] starts = new long[(int) b];
         for (int row = 0; row < b; row++) {
             starts[row] = -1;
             for (int j = 0; j < t; j++) {
-                if (flat[(int) (row * t + j)] == separatorId) {
+                int at = (int) (row * t + j);
+                if (flat[at] == separatorId && (attended == null || attended[at] != 0)) {
                     starts[row] = j + 1;
                     break;
                 }
@@ -106,7 +112,7 @@ public final class InfixTuning implements TunedModel {
         NDArray ids = input.inputIds();
         long b = ids.getShape().get(0);
         long t = ids.getShape().get(1);
-        long[] starts = boundaries(ids);
+        long[] starts = boundaries(ids, input.attentionMask());
         // source index of every new position in [text; infix]: text j < s stays, then the infix, then text shifted
         long[] gather = new long[(int) (b * (t + p))];
         for (int row = 0; row < b; row++) {
@@ -156,7 +162,7 @@ public final class InfixTuning implements TunedModel {
         ForwardOutput out = backbone.forward(enter(input));
         long b = input.inputIds().getShape().get(0);
         long t = input.inputIds().getShape().get(1);
-        long[] starts = boundaries(input.inputIds());
+        long[] starts = boundaries(input.inputIds(), input.attentionMask());
         long[] pick = new long[(int) (b * t)];
         for (int row = 0; row < b; row++) {
             for (int j = 0; j < t; j++) {

@@ -23,6 +23,7 @@ import org.softprompt.tokenize.Tokenizer;
  *         .build(manager);
  * EmbeddingOnlyPrompt ablation = Prefix.on(gpt2).length(10).buildEmbeddingOnly(manager);
  * InfixTuning infix = Prefix.on(gpt2).length(10).buildInfix(separatorId, manager);
+ * EncoderDecoderPrefix seq2seq = Prefix.on(bart).length(10).reparam(Reparam.mlp(800)).buildEncoderDecoder(manager);
  * }</pre>
  * Defaults: length 10, {@code Reparam.mlp(512)} (Li &amp; Liang's table-to-text setting), random initialization with
  * seed 42, positions after the prefix for causal backbones.
@@ -151,6 +152,22 @@ public final class Prefix {
             }
         }
         return prefix;
+    }
+
+    /**
+     * Prefix-Tuning of an encoder-decoder ({@link Bart}): prefixes of length P for the encoder, the decoder and the
+     * cross-attention. Initialization from words is not supported here (it needs a causal model's cache).
+     */
+    public EncoderDecoderPrefix buildEncoderDecoder(NDManager manager) {
+        if (!(backbone instanceof org.softprompt.backbone.Bart bart)) {
+            throw new IllegalArgumentException("buildEncoderDecoder needs an encoder-decoder (Bart), got "
+                    + backbone.architecture() + "; use build() for decoder-only and encoder-only models");
+        }
+        if (initIds != null) {
+            throw new UnsupportedOperationException("initialization from words is implemented for causal models "
+                    + "only; build the encoder-decoder prefix with a random initialization");
+        }
+        return new EncoderDecoderPrefix(bart, manager, length, reparam, initialization(), seed);
     }
 
     /** The embedding-only ablation: P trainable input embeddings in front of the text. */

@@ -174,10 +174,13 @@ public final class PrefixTuning implements TunedModel {
 
     /** A table [P, 2Ld] in PEFT's layout as one {@link org.softprompt.backbone.Prefix} per layer, batch 1. */
     static LayerPrefixes split(NDArray table, Backbone backbone) {
-        int layers = backbone.numLayers();
+        return split(table, backbone.numLayers(), backbone.numHeads(), backbone.headDim());
+    }
+
+    /** A table [P, 2 * layers * heads * headDim] in PEFT's layout as one prefix per layer, batch 1. */
+    static LayerPrefixes split(NDArray table, int layers, int heads, int headDim) {
         long p = table.getShape().get(0);
-        NDArray perLayer = table.reshape(p, 2L * layers, backbone.numHeads(), backbone.headDim())
-                .transpose(1, 2, 0, 3);
+        NDArray perLayer = table.reshape(p, 2L * layers, heads, headDim).transpose(1, 2, 0, 3);
         List<org.softprompt.backbone.Prefix> prefixes = new ArrayList<>();
         for (int layer = 0; layer < layers; layer++) {
             prefixes.add(org.softprompt.backbone.Prefix.of(perLayer.get(2L * layer).expandDims(0),

@@ -8,6 +8,9 @@
  *       saved adapters load and give PEFT's logits. {@code collapse()} keeps only the table for deployment;
  *       {@code layerPrefixes} and {@code positionOffset} plug it into {@link
  *       org.softprompt.generate.CausalLmDecoder}.</li>
+ *   <li>{@link org.softprompt.method.prefix.EncoderDecoderPrefix}: the encoder-decoder form for BART (Li &amp;
+ *       Liang's summarization setting), three prefixes for the encoder, the decoder and the cross-attention, each
+ *       with its own table or MLP; {@code decoder(..)} gives a {@link org.softprompt.generate.Seq2SeqDecoder}.</li>
  *   <li>Initialization from real words: the frozen model's keys and values for the words become the prefix
  *       (directly, or by fitting the MLP to them with Adam on the squared error as Li &amp; Liang's code does).</li>
  *   <li>{@link org.softprompt.method.prefix.EmbeddingOnlyPrompt} and {@link org.softprompt.method.prefix.InfixTuning}:

@@ -106,4 +106,20 @@ class AblationTrainingTest {
                     () -> infix.forward(ForwardInput.ofIds(m.create(new long[] {5, 17}, new Shape(1, 2)))));
         }
     }
+
+    /** Left padding may use the separator's id: the infix goes after the first attended separator. */
+    @Test
+    void infixSkipsPaddingThatLooksLikeTheSeparator() {
+        try (NDManager m = manager.newSubManager();
+                InfixTuning infix = Prefix.on(gpt2).length(2).reparam(Reparam.none()).seed(3).buildInfix(9, m)) {
+            long[] alone = {5, 17, 9, 200, 33};
+            NDArray single = infix.forward(ForwardInput.ofIds(m.create(alone, new Shape(1, 5)))).logits();
+            long[] padded = {9, 9, 5, 17, 9, 200, 33};
+            NDArray mask = m.create(new long[] {0, 0, 1, 1, 1, 1, 1}, new Shape(1, 7));
+            NDArray positions = m.create(new long[] {0, 0, 0, 1, 2, 3, 4}, new Shape(1, 7));
+            NDArray batched = infix.forward(ForwardInput.ofIds(m.create(padded, new Shape(1, 7)))
+                    .withAttentionMask(mask).withPositionIds(positions)).logits();
+            assertEquals(0f, batched.get(new NDIndex("0, 2:, :")).sub(single.get(0)).abs().max().getFloat(), 1e-4f);
+        }
+    }
 }
