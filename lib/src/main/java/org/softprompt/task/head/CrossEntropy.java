@@ -36,8 +36,9 @@ public final class CrossEntropy {
         }
         NDArray weights = kept.toType(DataType.FLOAT32, false);
         NDArray safeLabels = flatLabels.mul(kept.toType(DataType.INT64, false));
-        NDArray picked = flatLogits.logSoftmax(-1).mul(safeLabels.oneHot((int) classes).toType(DataType.FLOAT32,
-                false)).sum(new int[] {1});
+        // gather reads one log-probability per row; a one-hot mask would materialize [rows, C] twice more (with
+        // a 50k vocabulary and 1k positions: 200 MB, plus its backward)
+        NDArray picked = flatLogits.logSoftmax(-1).gather(safeLabels.expandDims(1), 1).squeeze(1);
         NDArray count = weights.sum().maximum(1f);
         return picked.mul(weights).sum().neg().div(count);
     }
