@@ -141,11 +141,13 @@ final class PythonReference implements AutoCloseable {
             reply.get("cpu_ms").getAsDouble()};
     }
 
-    double matmulGflops(int size) {
+    /** {best wall-clock GFLOP/s, GFLOP per CPU-second} of a size^3 float32 product. */
+    double[] matmulGflops(int size) {
         JsonObject request = new JsonObject();
         request.addProperty("op", "matmul");
         request.addProperty("size", size);
-        return call(request).get("gflops").getAsDouble();
+        JsonObject reply = call(request);
+        return new double[] {reply.get("gflops").getAsDouble(), reply.get("gflop_per_cpu_second").getAsDouble()};
     }
 
     @Override
