@@ -246,7 +246,7 @@ public final class SideBySide {
     }
 
     /** {best wall-clock GFLOP/s, GFLOP per CPU-second} of 5 timed 2048^3 float32 products, after 2 warm-ups. */
-    private static double[] matmulGflops(NDManager parent) {
+    static double[] matmulGflops(NDManager parent) {
         try (NDManager manager = parent.newSubManager()) {
             NDArray a = manager.randomNormal(new Shape(MATMUL_SIZE, MATMUL_SIZE));
             NDArray b = manager.randomNormal(new Shape(MATMUL_SIZE, MATMUL_SIZE));
