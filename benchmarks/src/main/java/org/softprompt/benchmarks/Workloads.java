@@ -153,8 +153,13 @@ final class Workloads {
                 float loss;
                 try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                     NDArray logits = tuned.forward(ForwardInput.ofIds(batch).withTraining(true)).logits();
-                    NDArray value = CrossEntropy.mean(logits.get(new NDIndex(":, :-1, :")),
-                            batch.get(new NDIndex(":, 1:")));
+                    NDArray shifted = logits.get(new NDIndex(":, :-1, :"));
+                    NDArray value = CrossEntropy.mean(shifted, batch.get(new NDIndex(":, 1:")));
+                    // The backward pass does not need the logits (200 MB for GPT-2; log-softmax keeps its own
+                    // output): free them now rather than when the step's manager closes, as Python's reference
+                    // counting does for the reference.
+                    shifted.close();
+                    logits.close();
                     collector.backward(value);
                     loss = value.getFloat();
                 }
