@@ -357,9 +357,10 @@ def serve():
 def main():
     if len(sys.argv) >= 2 and sys.argv[1] == "--memory":
         workload = WORKLOADS[sys.argv[2]]()
+        after_setup = peak_rss_mib()
         for _ in range(int(sys.argv[3])):
             workload.step()
-        print(json.dumps({"peak_rss_mib": peak_rss_mib()}), flush=True)
+        print(json.dumps({"peak_rss_mib": peak_rss_mib(), "peak_after_setup_mib": after_setup}), flush=True)
     else:
         serve()
 

@@ -27,12 +27,15 @@ public final class MemoryProbe {
         }
         int steps = Integer.parseInt(args[1]);
         Engines.pytorch();
+        double afterSetUp;
         try (NDManager manager = Engines.newManager(); Workload workload = spec.factory().apply(manager)) {
+            afterSetUp = peakRssMib();
             for (int i = 0; i < steps; i++) {
                 workload.run();
             }
         }
-        System.out.printf("{\"peak_rss_mib\": %.1f}%n", peakRssMib());
+        System.out.printf("{\"peak_rss_mib\": %.1f, \"peak_after_setup_mib\": %.1f}%n", peakRssMib(),
+                afterSetUp);
     }
 
     /** VmHWM from /proc/self/status (Linux), in MiB. */
