@@ -43,9 +43,17 @@ final class Nn {
         return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
     }
 
-    /** GPT-2's Conv1D: x W + b with W [in, out] (transposed relative to nn.Linear). */
+    /**
+     * GPT-2's Conv1D: x W + b with W [in, out] (transposed relative to nn.Linear). Computed as torch's linear on a
+     * transposed view of W, which is one fused addmm (bias added by the matrix product itself) instead of a product
+     * followed by a separate pass for the bias, forwards and backwards.
+     */
     static NDArray conv1d(NDArray x, NDArray weight, NDArray bias) {
-        return x.matMul(weight).add(bias);
+        // a view of the weight, made per call so that autograd sees the weight's current trainability; it lands in
+        // the weight's manager and is moved into the activation's (the forward pass's scope)
+        NDArray transposed = weight.transpose();
+        transposed.attach(x.getManager());
+        return linear(x, transposed, bias);
     }
 
     static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta, double eps) {

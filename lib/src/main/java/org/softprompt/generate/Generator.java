@@ -53,7 +53,8 @@ public final class Generator {
                 NDArray next = null;
                 // One scope per step: its temporaries are freed at once; the next step's scores are carried out.
                 try (NDScope step = new NDScope()) {
-                    NDArray masked = logProbs.add(mask(manager, logProbs.getShape().get(1), config, t));
+                    NDArray masked = masksNothing(config, t) ? logProbs
+                            : logProbs.add(mask(manager, logProbs.getShape().get(1), config, t));
                     long[] chosen = masked.argMax(1).toLongArray();
                     float[] chosenLogProb = masked.gather(manager.create(chosen, new Shape(batch, 1)), 1)
                             .toFloatArray();
@@ -275,6 +276,11 @@ public final class Generator {
 
     private static double normalise(double logProbability, int length, GenerationConfig config) {
         return logProbability / Math.pow(Math.max(1, length), config.lengthPenalty());
+    }
+
+    /** Whether {@link #mask} would be all zeros at {@code step} (then greedy decoding skips it). */
+    private static boolean masksNothing(GenerationConfig config, int step) {
+        return config.bannedTokenIds().isEmpty() && (step > config.minNewTokens() || config.eosTokenIds().isEmpty());
     }
 
     /** Additive mask [vocab]: -inf on banned tokens, and on EOS while fewer than minNewTokens were generated. */
