@@ -2,7 +2,6 @@ package org.softprompt.generate;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -187,9 +186,7 @@ public final class CausalLmDecoder implements Decoder, AutoCloseable {
     }
 
     private NDArray keep(NDArray array) {
-        NDScope.unregister(array);
-        array.attach(manager);
-        return array;
+        return OwnedState.keep(array, manager);
     }
 
     private void setIds(NDArray value) {
@@ -204,13 +201,8 @@ public final class CausalLmDecoder implements Decoder, AutoCloseable {
         lastPosition = replace(lastPosition, value);
     }
 
-    /** Decoding state outlives each step's scope: it is owned here, and the previous value is freed. */
     private NDArray replace(NDArray old, NDArray value) {
-        keep(value);
-        if (old != null && old != value) {
-            old.close();
-        }
-        return value;
+        return OwnedState.replace(old, value, manager);
     }
 
     @Override

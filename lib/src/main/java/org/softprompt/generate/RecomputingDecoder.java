@@ -2,7 +2,6 @@ package org.softprompt.generate;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 
@@ -85,14 +84,8 @@ public final class RecomputingDecoder implements Decoder, AutoCloseable {
         mask = replace(mask, value);
     }
 
-    /** Decoding state outlives each step's scope: it is owned here, and the previous value is freed. */
     private NDArray replace(NDArray old, NDArray value) {
-        NDScope.unregister(value);
-        value.attach(manager);
-        if (old != null && old != value) {
-            old.close();
-        }
-        return value;
+        return OwnedState.replace(old, value, manager);
     }
 
     @Override

@@ -2,7 +2,6 @@ package org.softprompt.generate;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -239,18 +238,11 @@ public final class Seq2SeqDecoder implements Decoder, AutoCloseable {
     }
 
     private NDArray keep(NDArray array) {
-        NDScope.unregister(array);
-        array.attach(manager);
-        return array;
+        return OwnedState.keep(array, manager);
     }
 
-    /** Decoding state outlives each step's scope: it is owned here, and the previous value is freed. */
     private NDArray replace(NDArray old, NDArray value) {
-        keep(value);
-        if (old != null && old != value) {
-            old.close();
-        }
-        return value;
+        return OwnedState.replace(old, value, manager);
     }
 
     @Override
