@@ -14,11 +14,15 @@ public final class Engines {
 
     private Engines() {}
 
-    /** Returns the PyTorch engine, started offline unless the user set {@code ai.djl.offline} themselves. */
+    /**
+     * Returns the PyTorch engine, started offline unless the user set {@code ai.djl.offline} themselves, with MKL's
+     * fast code paths on AMD CPUs ({@link MklCpuDispatch}: that must happen before libtorch is loaded).
+     */
     public static synchronized Engine pytorch() {
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
+        MklCpuDispatch.apply();
         try {
             return Engine.getEngine(ENGINE);
         } catch (EngineException | IllegalArgumentException | UnsatisfiedLinkError e) {
