@@ -3,7 +3,6 @@ package org.softprompt.benchmarks;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 
@@ -153,12 +152,12 @@ final class Workloads {
                 float loss;
                 try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                     NDArray logits = tuned.forward(ForwardInput.ofIds(batch).withTraining(true)).logits();
-                    NDArray shifted = logits.get(new NDIndex(":, :-1, :"));
-                    NDArray value = CrossEntropy.mean(shifted, batch.get(new NDIndex(":, 1:")));
+                    // GPT2LMHeadModel's shifted loss; the library shifts the labels, not the logits (the reference
+                    // slices the logits, as transformers does: same values and gradients).
+                    NDArray value = CrossEntropy.nextToken(logits, batch);
                     // The backward pass does not need the logits (200 MB for GPT-2; log-softmax keeps its own
                     // output): free them now rather than when the step's manager closes, as Python's reference
                     // counting does for the reference.
-                    shifted.close();
                     logits.close();
                     collector.backward(value);
                     loss = value.getFloat();

@@ -3,14 +3,13 @@ package org.softprompt.task;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 import java.util.List;
 
 import org.softprompt.Tensors;
 import org.softprompt.backbone.ForwardInput;
+import org.softprompt.task.head.CrossEntropy;
 
 /**
  * Source-to-target pairs as causal language-model inputs, the way Li &amp; Liang train GPT-2 on table-to-text:
@@ -159,11 +158,6 @@ public final class CausalLmBatch {
         if (targetTokens == 0) {
             throw new IllegalStateException("this batch has no labeled positions (a prompt batch?)");
         }
-        NDArray next = labels.get(new NDIndex(":, 1:"));
-        NDArray weight = next.neq(IGNORE).toType(DataType.FLOAT32, false);
-        NDArray safe = next.mul(next.neq(IGNORE).toType(DataType.INT64, false));
-        NDArray logProbs = logits.get(new NDIndex(":, :-1, :")).logSoftmax(2);
-        NDArray picked = logProbs.gather(safe.expandDims(2), 2).squeeze(2);
-        return picked.mul(weight).sum().neg().div(weight.sum());
+        return CrossEntropy.nextToken(logits, labels, (int) IGNORE);
     }
 }

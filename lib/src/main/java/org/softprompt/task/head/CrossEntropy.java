@@ -2,7 +2,10 @@ package org.softprompt.task.head;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 
 /** torch.nn.CrossEntropyLoss with mean reduction and an ignore index. */
 public final class CrossEntropy {
@@ -56,6 +59,41 @@ public final class CrossEntropy {
         NDArray view = array.reshape(array.getShape());
         view.attach(scope);
         return view;
+    }
+
+    /**
+     * GPT2LMHeadModel's language-model loss: the logits at position t predict the label at t + 1, and the mean runs
+     * over the labels that are not {@code ignoreIndex}. The labels are aligned with the inputs (Hugging Face's
+     * convention). Equal to {@code mean(logits[:, :-1], labels[:, 1:])}, but the label row is shifted instead of the
+     * logits: the last position gets {@code ignoreIndex}, so no slice of the [B, T, V] logits exists and the
+     * backward pass allocates no [B, T, V] zero tensor to scatter the slice's gradient into (on GPT-2-small at
+     * 8 x 128 tokens, each such slice costs a 200 MB zero fill and copy per step; DJL's indexing slices every
+     * axis, full or not, so ":, :-1, :" made three).
+     *
+     * @param logits [B, T, V]
+     * @param labels [B, T] token ids aligned with the inputs, or {@code ignoreIndex}
+     */
+    public static NDArray nextToken(NDArray logits, NDArray labels, int ignoreIndex) {
+        Shape shape = logits.getShape();
+        if (shape.dimension() != 3 || labels.getShape().dimension() != 2 || labels.getShape().get(0) != shape.get(0)
+                || labels.getShape().get(1) != shape.get(1)) {
+            throw new IllegalArgumentException("next-token loss needs logits [B, T, V] and labels [B, T], got logits "
+                    + shape + " and labels " + labels.getShape());
+        }
+        NDManager caller = logits.getManager();
+        try (NDManager scope = caller.newSubManager()) {
+            NDArray ids = local(scope, labels).toType(DataType.INT64, false);
+            NDArray last = scope.full(new Shape(shape.get(0), 1), ignoreIndex, DataType.INT64);
+            NDArray next = shape.get(1) == 1 ? last
+                    : NDArrays.concat(new ai.djl.ndarray.NDList(ids.get(new NDIndex(":, 1:")), last), 1);
+            next.attach(caller);
+            return mean(logits, next, ignoreIndex);
+        }
+    }
+
+    /** {@link #nextToken(NDArray, NDArray, int)} with {@link #IGNORE_INDEX}. */
+    public static NDArray nextToken(NDArray logits, NDArray labels) {
+        return nextToken(logits, labels, IGNORE_INDEX);
     }
 
     /** {@link #mean(NDArray, NDArray, int)} with {@link #IGNORE_INDEX}. */
