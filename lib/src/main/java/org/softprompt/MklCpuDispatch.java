@@ -97,7 +97,7 @@ public final class MklCpuDispatch {
             synchronized (MklCpuDispatch.class) {
                 override = loaded;
             }
-            int answer = NativeLibrary.getProcess().getFunction(SYMBOL).invokeInt(new Object[0]);
+            int answer = globalAnswer();
             if (answer != 1) {
                 return new Status(false, "the process's global " + SYMBOL + " answers " + answer
                         + " (another definition was loaded first)");
@@ -123,7 +123,7 @@ public final class MklCpuDispatch {
         return "";
     }
 
-    /** The global definition's answer, for tests: 1 once {@link #apply()} loaded the override. */
+    /** What the process's global definition of the symbol answers: 1 once {@link #apply()} loaded the override. */
     static int globalAnswer() {
         Function f = NativeLibrary.getProcess().getFunction(SYMBOL);
         return f.invokeInt(new Object[0]);
