@@ -3,6 +3,7 @@ package org.softprompt.task.head;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -85,7 +86,7 @@ public final class CrossEntropy {
             NDArray ids = local(scope, labels).toType(DataType.INT64, false);
             NDArray last = scope.full(new Shape(shape.get(0), 1), ignoreIndex, DataType.INT64);
             NDArray next = shape.get(1) == 1 ? last
-                    : NDArrays.concat(new ai.djl.ndarray.NDList(ids.get(new NDIndex(":, 1:")), last), 1);
+                    : NDArrays.concat(new NDList(ids.get(new NDIndex(":, 1:")), last), 1);
             next.attach(caller);
             return mean(logits, next, ignoreIndex);
         }
