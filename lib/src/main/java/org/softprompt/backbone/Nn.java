@@ -40,6 +40,9 @@ final class Nn {
 
     /** torch.nn.Linear: x W^T + b with W [out, in]. */
     static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        if (SingleRowProduct.applies(x, weight, bias)) {
+            return SingleRowProduct.linear(x, weight, bias);  // cached decoding of one sequence: use every thread
+        }
         return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
     }
 
