@@ -236,7 +236,7 @@ public final class Bart extends Backbone {
             if (in.outputHiddenStates()) {
                 hiddenStates.add(hidden);
             }
-            NDArray logits = in.computeLogits() ? lmLogits(hidden) : null;
+            NDArray logits = in.computeLogits() ? lmLogits(Nn.lastPositions(hidden, in.logitsToKeep())) : null;
             selfAttention.commit();
             crossKeysValues.commit();
             return Outputs.of(caller, logits, hidden, hiddenStates, cache, encoderOutput, encoded.hiddenStates());

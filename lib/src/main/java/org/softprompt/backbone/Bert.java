@@ -219,7 +219,8 @@ public final class Bert extends Backbone {
                 pooled = Nn.linear(first, weight(base + "pooler.dense.weight"), weight(base + "pooler.dense.bias"))
                         .tanh();
             }
-            NDArray logits = hasHead && in.computeLogits() ? mlmLogits(hidden) : null;
+            NDArray logits = hasHead && in.computeLogits() ? mlmLogits(Nn.lastPositions(hidden, in.logitsToKeep()))
+                    : null;
             attention.commit();
             return Outputs.of(caller, logits, hidden, hiddenStates, pooled, cache);
         }

@@ -42,13 +42,21 @@ import ai.djl.ndarray.NDManager;
  * @param encoderOutput an encoder-decoder's encoder output [B, source length, hidden] from an earlier pass
  *     ({@link ForwardOutput#encoderLastHiddenState()}), in place of the encoder's inputs: the encoder does not run
  * @param decoder an encoder-decoder's decoder input, or null (Bart then shifts inputIds right, as transformers)
+ * @param logitsToKeep 0: logits for every position; n > 0: only for the last n positions (transformers'
+ *     {@code logits_to_keep}), e.g. 1 when decoding needs only the next token's distribution. The vocabulary
+ *     projection is the largest product of a small language model, so a prompt pass saves most of its cost. ViT's
+ *     classifier has no positions and ignores it.
  */
 public record ForwardInput(NDArray inputIds, NDArray inputsEmbeds, NDArray pixelValues, NDArray attentionMask,
                            NDArray tokenTypeIds, NDArray positionIds, LayerPrefixes prefixes, KvCache cache,
                            Hooks hooks, boolean training, boolean outputHiddenStates, boolean computeLogits,
-                           NDArray encoderOutput, DecoderInput decoder) {
+                           NDArray encoderOutput, DecoderInput decoder, int logitsToKeep) {
 
     public ForwardInput {
+        if (logitsToKeep < 0) {
+            throw new IllegalArgumentException("logitsToKeep must be 0 (all positions) or a positive count, got "
+                    + logitsToKeep);
+        }
         int primaries = (inputIds != null ? 1 : 0) + (inputsEmbeds != null ? 1 : 0) + (pixelValues != null ? 1 : 0)
                 + (encoderOutput != null ? 1 : 0);
         if (primaries != 1) {
@@ -84,7 +92,7 @@ public record ForwardInput(NDArray inputIds, NDArray inputsEmbeds, NDArray pixel
                         NDArray tokenTypeIds, NDArray positionIds, LayerPrefixes prefixes, KvCache cache,
                         Hooks hooks, boolean training, boolean outputHiddenStates, boolean computeLogits) {
         this(inputIds, inputsEmbeds, pixelValues, attentionMask, tokenTypeIds, positionIds, prefixes, cache, hooks,
-                training, outputHiddenStates, computeLogits, null, null);
+                training, outputHiddenStates, computeLogits, null, null, 0);
     }
 
     /** Token ids [B, T]. */
@@ -110,59 +118,65 @@ public record ForwardInput(NDArray inputIds, NDArray inputsEmbeds, NDArray pixel
      */
     public static ForwardInput ofEncoderOutput(NDArray encoderOutput) {
         return new ForwardInput(null, null, null, null, null, null, null, null, Hooks.NONE, false, false, true,
-                encoderOutput, null);
+                encoderOutput, null, 0);
     }
 
     /** The decoder's input (encoder-decoder models). */
     public ForwardInput withDecoder(DecoderInput decoderInput) {
         return new ForwardInput(inputIds, inputsEmbeds, pixelValues, attentionMask, tokenTypeIds, positionIds,
-                prefixes, cache, hooks, training, outputHiddenStates, computeLogits, encoderOutput, decoderInput);
+                prefixes, cache, hooks, training, outputHiddenStates, computeLogits, encoderOutput, decoderInput, logitsToKeep);
     }
 
     public ForwardInput withAttentionMask(NDArray mask) {
         return new ForwardInput(inputIds, inputsEmbeds, pixelValues, mask, tokenTypeIds, positionIds, prefixes,
-                cache, hooks, training, outputHiddenStates, computeLogits, encoderOutput, decoder);
+                cache, hooks, training, outputHiddenStates, computeLogits, encoderOutput, decoder, logitsToKeep);
     }
 
     public ForwardInput withTokenTypeIds(NDArray ids) {
         return new ForwardInput(inputIds, inputsEmbeds, pixelValues, attentionMask, ids, positionIds, prefixes,
-                cache, hooks, training, outputHiddenStates, computeLogits, encoderOutput, decoder);
+                cache, hooks, training, outputHiddenStates, computeLogits, encoderOutput, decoder, logitsToKeep);
     }
 
     public ForwardInput withPositionIds(NDArray ids) {
         return new ForwardInput(inputIds, inputsEmbeds, pixelValues, attentionMask, tokenTypeIds, ids, prefixes,
-                cache, hooks, training, outputHiddenStates, computeLogits, encoderOutput, decoder);
+                cache, hooks, training, outputHiddenStates, computeLogits, encoderOutput, decoder, logitsToKeep);
     }
 
     public ForwardInput withPrefixes(LayerPrefixes layerPrefixes) {
         return new ForwardInput(inputIds, inputsEmbeds, pixelValues, attentionMask, tokenTypeIds, positionIds,
-                layerPrefixes, cache, hooks, training, outputHiddenStates, computeLogits, encoderOutput, decoder);
+                layerPrefixes, cache, hooks, training, outputHiddenStates, computeLogits, encoderOutput, decoder, logitsToKeep);
     }
 
     public ForwardInput withCache(KvCache kvCache) {
         return new ForwardInput(inputIds, inputsEmbeds, pixelValues, attentionMask, tokenTypeIds, positionIds,
-                prefixes, kvCache, hooks, training, outputHiddenStates, computeLogits, encoderOutput, decoder);
+                prefixes, kvCache, hooks, training, outputHiddenStates, computeLogits, encoderOutput, decoder, logitsToKeep);
     }
 
     public ForwardInput withHooks(Hooks newHooks) {
         return new ForwardInput(inputIds, inputsEmbeds, pixelValues, attentionMask, tokenTypeIds, positionIds,
-                prefixes, cache, newHooks, training, outputHiddenStates, computeLogits, encoderOutput, decoder);
+                prefixes, cache, newHooks, training, outputHiddenStates, computeLogits, encoderOutput, decoder, logitsToKeep);
     }
 
     /** Dropout on (true) or off. */
     public ForwardInput withTraining(boolean on) {
         return new ForwardInput(inputIds, inputsEmbeds, pixelValues, attentionMask, tokenTypeIds, positionIds,
-                prefixes, cache, hooks, on, outputHiddenStates, computeLogits, encoderOutput, decoder);
+                prefixes, cache, hooks, on, outputHiddenStates, computeLogits, encoderOutput, decoder, logitsToKeep);
     }
 
     public ForwardInput withHiddenStates(boolean on) {
         return new ForwardInput(inputIds, inputsEmbeds, pixelValues, attentionMask, tokenTypeIds, positionIds,
-                prefixes, cache, hooks, training, on, computeLogits, encoderOutput, decoder);
+                prefixes, cache, hooks, training, on, computeLogits, encoderOutput, decoder, logitsToKeep);
     }
 
     public ForwardInput withLogits(boolean on) {
         return new ForwardInput(inputIds, inputsEmbeds, pixelValues, attentionMask, tokenTypeIds, positionIds,
-                prefixes, cache, hooks, training, outputHiddenStates, on, encoderOutput, decoder);
+                prefixes, cache, hooks, training, outputHiddenStates, on, encoderOutput, decoder, logitsToKeep);
+    }
+
+    /** Logits for the last {@code count} positions only (0: all); see the record's {@code logitsToKeep}. */
+    public ForwardInput withLogitsToKeep(int count) {
+        return new ForwardInput(inputIds, inputsEmbeds, pixelValues, attentionMask, tokenTypeIds, positionIds,
+                prefixes, cache, hooks, training, outputHiddenStates, computeLogits, encoderOutput, decoder, count);
     }
 
     /** The primary input: ids, embeddings, pixels or an encoder output. */

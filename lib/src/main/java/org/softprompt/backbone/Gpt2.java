@@ -148,7 +148,7 @@ public final class Gpt2 extends Backbone {
             NDArray logits = null;
             if (in.computeLogits()) {
                 String head = config.tieWordEmbeddings() ? "transformer.wte.weight" : "lm_head.weight";
-                logits = Nn.linear(hidden, weight(head), null);
+                logits = Nn.linear(Nn.lastPositions(hidden, in.logitsToKeep()), weight(head), null);
             }
             attention.commit();
             return Outputs.of(caller, logits, hidden, hiddenStates, null, cache);

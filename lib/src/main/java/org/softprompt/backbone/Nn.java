@@ -2,6 +2,7 @@ package org.softprompt.backbone;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 
@@ -57,6 +58,12 @@ final class Nn {
         NDArray transposed = weight.transpose();
         transposed.attach(x.getManager());
         return linear(x, transposed, bias);
+    }
+
+    /** The last {@code count} positions of [B, T, d] (all of them for 0, or when count >= T), for the task head. */
+    static NDArray lastPositions(NDArray hidden, int count) {
+        long length = hidden.getShape().get(1);
+        return count == 0 || count >= length ? hidden : hidden.get(new NDIndex(":, {}:, :", length - count));
     }
 
     static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta, double eps) {

@@ -153,8 +153,9 @@ public final class CausalLmDecoder implements Decoder, AutoCloseable {
     }
 
     private NDArray forward(NDArray inputIds, NDArray positions) {
+        // only the last position's distribution is used: the prompt pass skips the others' vocabulary projection
         ForwardInput input = ForwardInput.ofIds(inputIds).withAttentionMask(mask).withPositionIds(positions)
-                .withPrefixes(prefixes);
+                .withPrefixes(prefixes).withLogitsToKeep(1);
         if (useCache) {
             input = input.withCache(cache);
         }

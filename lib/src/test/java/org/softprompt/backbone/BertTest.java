@@ -51,6 +51,18 @@ class BertTest {
         }
     }
 
+    /** The MLM head honours logitsToKeep: the last position's logits, to rounding, as [B, 1, vocabulary]. */
+    @Test
+    void logitsToKeepProjectsOnlyTheLastPositions() {
+        try (NDManager manager = root.newSubManager(); Bert model = Bert.random(TINY, manager, 1)) {
+            NDArray ids = Gpt2Test.randomIds(manager, 2, 7, 1);
+            NDArray all = model.forward(ForwardInput.ofIds(ids)).logits();
+            NDArray last = model.forward(ForwardInput.ofIds(ids).withLogitsToKeep(1)).logits();
+            assertEquals(new Shape(2, 1, 64), last.getShape());
+            assertTrue(Fixtures.maxAbsDiff(all.get(":, 6:, :"), last) < 1e-6);
+        }
+    }
+
     @Test
     void saveThenLoadGivesIdenticalOutputs(@TempDir Path dir) {
         try (NDManager manager = root.newSubManager(); Bert model = Bert.random(TINY, manager, 1)) {

@@ -195,6 +195,31 @@ class Gpt2Test {
         return NDArrays.concat(new NDList(pieces), 1);
     }
 
+    /**
+     * Logits for the last n positions only are the last n of the full logits (to rounding: the vocabulary product
+     * then has fewer rows, which changes its blocking); n >= T keeps all, exactly.
+     */
+    @Test
+    void logitsToKeepReturnsTheLastPositionsOfTheFullLogits() {
+        try (NDManager manager = root.newSubManager();
+             Gpt2 model = Gpt2.random(TINY, manager, 7)) {
+            NDArray ids = randomIds(manager, 2, 5, 3);
+            NDArray mask = manager.create(new long[] {1, 1, 1, 1, 1, 0, 1, 1, 1, 1}, new Shape(2, 5));
+            NDArray all = model.forward(ForwardInput.ofIds(ids).withAttentionMask(mask)).logits();
+            NDArray last = model.forward(ForwardInput.ofIds(ids).withAttentionMask(mask).withLogitsToKeep(1)).logits();
+            assertEquals(new Shape(2, 1, 97), last.getShape());
+            assertTrue(Fixtures.maxAbsDiff(all.get(":, 4:, :"), last) < 1e-6);
+            NDArray lastTwo = model.forward(ForwardInput.ofIds(ids).withAttentionMask(mask).withLogitsToKeep(2))
+                    .logits();
+            assertTrue(Fixtures.maxAbsDiff(all.get(":, 3:, :"), lastTwo) < 1e-6);
+            assertEquals(0f, Fixtures.maxAbsDiff(all,
+                    model.forward(ForwardInput.ofIds(ids).withAttentionMask(mask).withLogitsToKeep(9)).logits()));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ForwardInput.ofIds(ids).withLogitsToKeep(-1));
+            assertTrue(e.getMessage().contains("logitsToKeep"), e.getMessage());
+        }
+    }
+
     @Test
     void absentAndEmptyPrefixesChangeNothing() {
         try (NDManager manager = root.newSubManager();

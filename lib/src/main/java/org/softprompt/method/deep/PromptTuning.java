@@ -284,7 +284,7 @@ public final class PromptTuning implements TunedModel {
                         .embedding(input.inputIds(), wordEmbeddings, SparseFormat.DENSE).singletonOrThrow();
         ForwardInput withEmbeds = new ForwardInput(null, prompts.concat(embeds, 1), null, entered.attentionMask(),
                 entered.tokenTypeIds(), null, entered.prefixes(), null, entered.hooks(), entered.training(),
-                entered.outputHiddenStates(), entered.computeLogits());
+                entered.outputHiddenStates(), entered.computeLogits()).withLogitsToKeep(entered.logitsToKeep());
         if (input.tokenTypeIds() != null) {
             NDArray types = input.tokenTypeIds();
             withEmbeds = withEmbeds.withTokenTypeIds(scope.zeros(new Shape(batch, length), types.getDataType())

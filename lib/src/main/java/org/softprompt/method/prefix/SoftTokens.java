@@ -104,7 +104,8 @@ final class SoftTokens implements AutoCloseable {
     static ForwardInput withSequence(ForwardInput input, NDArray embeds, NDArray mask, NDArray types,
             NDArray positions) {
         return new ForwardInput(null, embeds, null, mask, types, positions, input.prefixes(), null, input.hooks(),
-                input.training(), input.outputHiddenStates(), input.computeLogits());
+                input.training(), input.outputHiddenStates(), input.computeLogits())
+                .withLogitsToKeep(input.logitsToKeep());
     }
 
     /** {@code out} with logits, last hidden state and hidden states passed through {@code keep} (the caller's rows). */

@@ -441,7 +441,7 @@ public final class PTuning implements TunedModel {
         embeds.attach(target);
         return new ForwardInput(null, embeds, null, input.attentionMask(), input.tokenTypeIds(),
                 input.positionIds(), input.prefixes(), input.cache(), input.hooks(), input.training(),
-                input.outputHiddenStates(), input.computeLogits());
+                input.outputHiddenStates(), input.computeLogits()).withLogitsToKeep(input.logitsToKeep());
     }
 
     private static NDArray embedding(NDArray ids, NDArray table) {
