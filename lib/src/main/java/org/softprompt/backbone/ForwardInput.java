@@ -124,7 +124,8 @@ public record ForwardInput(NDArray inputIds, NDArray inputsEmbeds, NDArray pixel
     /** The decoder's input (encoder-decoder models). */
     public ForwardInput withDecoder(DecoderInput decoderInput) {
         return new ForwardInput(inputIds, inputsEmbeds, pixelValues, attentionMask, tokenTypeIds, positionIds,
-                prefixes, cache, hooks, training, outputHiddenStates, computeLogits, encoderOutput, decoderInput, logitsToKeep);
+                prefixes, cache, hooks, training, outputHiddenStates, computeLogits,
+                encoderOutput, decoderInput, logitsToKeep);
     }
 
     public ForwardInput withAttentionMask(NDArray mask) {
@@ -144,17 +145,20 @@ public record ForwardInput(NDArray inputIds, NDArray inputsEmbeds, NDArray pixel
 
     public ForwardInput withPrefixes(LayerPrefixes layerPrefixes) {
         return new ForwardInput(inputIds, inputsEmbeds, pixelValues, attentionMask, tokenTypeIds, positionIds,
-                layerPrefixes, cache, hooks, training, outputHiddenStates, computeLogits, encoderOutput, decoder, logitsToKeep);
+                layerPrefixes, cache, hooks, training, outputHiddenStates, computeLogits,
+                encoderOutput, decoder, logitsToKeep);
     }
 
     public ForwardInput withCache(KvCache kvCache) {
         return new ForwardInput(inputIds, inputsEmbeds, pixelValues, attentionMask, tokenTypeIds, positionIds,
-                prefixes, kvCache, hooks, training, outputHiddenStates, computeLogits, encoderOutput, decoder, logitsToKeep);
+                prefixes, kvCache, hooks, training, outputHiddenStates, computeLogits,
+                encoderOutput, decoder, logitsToKeep);
     }
 
     public ForwardInput withHooks(Hooks newHooks) {
         return new ForwardInput(inputIds, inputsEmbeds, pixelValues, attentionMask, tokenTypeIds, positionIds,
-                prefixes, cache, newHooks, training, outputHiddenStates, computeLogits, encoderOutput, decoder, logitsToKeep);
+                prefixes, cache, newHooks, training, outputHiddenStates, computeLogits,
+                encoderOutput, decoder, logitsToKeep);
     }
 
     /** Dropout on (true) or off. */
