@@ -16,15 +16,17 @@ public final class Engines {
 
     /**
      * Returns the PyTorch engine, started offline unless the user set {@code ai.djl.offline} themselves, with MKL's
-     * fast code paths on AMD CPUs ({@link MklCpuDispatch}: that must happen before libtorch is loaded).
+     * fast code paths on AMD CPUs ({@link MklCpuDispatch}: that must happen before libtorch is loaded) and large
+     * tensor blocks cached for reuse ({@link HostMemoryCache}: that needs libtorch loaded).
      */
     public static synchronized Engine pytorch() {
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
         MklCpuDispatch.apply();
+        Engine engine;
         try {
-            return Engine.getEngine(ENGINE);
+            engine = Engine.getEngine(ENGINE);
         } catch (EngineException | IllegalArgumentException | UnsatisfiedLinkError e) {
             throw new IllegalStateException(
                     "The PyTorch native library could not be loaded (ai.djl.offline="
@@ -33,6 +35,8 @@ public final class Engines {
                             + "on the class path: build with `mvn -q package -DskipTests` and load "
                             + "lib/target/softprompt.jar, whose manifest lists it. Cause: " + e.getMessage(), e);
         }
+        HostMemoryCache.apply();
+        return engine;
     }
 
     /** A new root manager on the PyTorch engine; close it (try-with-resources) to free native memory. */

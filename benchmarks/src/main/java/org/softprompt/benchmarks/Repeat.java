@@ -24,6 +24,7 @@ public final class Repeat {
         }
         int runs = Integer.parseInt(args[1]);
         Engines.pytorch();
+        System.out.println(org.softprompt.MklCpuDispatch.status() + "; " + org.softprompt.HostMemoryCache.status());
         try (NDManager manager = Engines.newManager(); Workload workload = spec.factory().apply(manager)) {
             for (int i = 0; i < runs; i++) {
                 long cpu = cpuNanos();
@@ -35,6 +36,7 @@ public final class Repeat {
                         (systemNanos() - system) / 1e6, value);
             }
         }
+        System.out.println(org.softprompt.HostMemoryCache.stats());
     }
 
     /** This process's user + system CPU time, from /proc/self/stat (clock ticks of 10 ms). */

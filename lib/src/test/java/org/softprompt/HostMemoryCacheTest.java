@@ -1,0 +1,135 @@
+package org.softprompt;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+import java.util.Random;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class HostMemoryCacheTest {
+
+    @BeforeAll
+    static void startEngine() {
+        Engines.pytorch();
+    }
+
+    private static boolean x8664Linux() {
+        return System.getProperty("os.name").toLowerCase().startsWith("linux")
+                && (System.getProperty("os.arch").equals("amd64") || System.getProperty("os.arch").equals("x86_64"));
+    }
+
+    @Test
+    void isInstalledIntoLibc10OnX8664Linux() {
+        HostMemoryCache.Status status = HostMemoryCache.status();
+        if (x8664Linux() && !"off".equals(System.getProperty(HostMemoryCache.PROPERTY))) {
+            assertTrue(status.applied(), status.toString());
+            // libc10 imports posix_memalign and free (free twice: its PLT slot and an address-taken copy)
+            assertTrue(status.reason().startsWith("3 entries of libc10.so"), status.reason());
+            assertTrue(HostMemoryCache.capacity() > 0);
+        } else {
+            assertFalse(status.applied(), status.toString());
+        }
+    }
+
+    /**
+     * A freed block serves the next request of its size class, or up to a quarter smaller, and the tensor built in
+     * it holds exactly what was written (a reused block is not zeroed, as fresh memory from the C library may be).
+     */
+    @Test
+    void reusesAFreedBlockForTheSameOrASlightlySmallerTensor() {
+        if (!HostMemoryCache.status().applied()) {
+            return;
+        }
+        HostMemoryCache.release();
+        Random random = new Random(3);
+        int n = 1_234_567; // 4.9 MB of float32: above the 1 MiB threshold, a size no other test uses
+        float[] data = new float[n];
+        for (int i = 0; i < n; i++) {
+            data[i] = random.nextFloat();
+        }
+        try (NDManager manager = Engines.newManager()) {
+            // create() wraps memory the JVM allocated; the copy is libtorch's own, as every operation's result
+            NDArray source = manager.create(data);
+            NDArray first = source.duplicate();
+            first.close();
+            HostMemoryCache.Stats freed = HostMemoryCache.stats();
+            assertTrue(freed.cachedBytes() >= 4L * n && freed.cachedBlocks() >= 1, freed.toString());
+
+            NDArray again = source.duplicate();
+            HostMemoryCache.Stats reused = HostMemoryCache.stats();
+            assertEquals(freed.hits() + 1, reused.hits(), reused.toString());
+            assertEquals(freed.misses(), reused.misses(), reused.toString());
+            assertArrayEquals(data, again.toFloatArray());
+            NDArray sum = again.add(1f).sub(again);
+            assertArrayEquals(new float[] {1f, 1f}, new float[] {sum.getFloat(0), sum.getFloat(n - 1)});
+            sum.close();
+            again.close();
+
+            // 10% smaller: served by the same block; half the size: not (it would waste half of it)
+            HostMemoryCache.Stats before = HostMemoryCache.stats();
+            NDArray smaller = manager.zeros(new Shape(n - n / 10));
+            assertEquals(before.hits() + 1, HostMemoryCache.stats().hits());
+            assertEquals(0f, smaller.sum().getFloat());
+            smaller.close();
+            long missesBefore = HostMemoryCache.stats().misses();
+            NDArray half = manager.ones(new Shape(n / 2));
+            assertEquals(missesBefore + 1, HostMemoryCache.stats().misses());
+            assertEquals(n / 2, half.sum().getFloat(), 0f);
+            half.close();
+        }
+    }
+
+    @Test
+    void releaseGivesEveryCachedBlockBack() {
+        if (!HostMemoryCache.status().applied()) {
+            assertEquals(0, HostMemoryCache.release());
+            return;
+        }
+        try (NDManager manager = Engines.newManager()) {
+            manager.zeros(new Shape(3, 1 << 20)).close();
+        }
+        HostMemoryCache.Stats held = HostMemoryCache.stats();
+        assertTrue(held.cachedBytes() >= 12L << 20, held.toString());
+        assertEquals(held.cachedBytes(), HostMemoryCache.release());
+        HostMemoryCache.Stats after = HostMemoryCache.stats();
+        assertEquals(0, after.cachedBytes());
+        assertEquals(0, after.cachedBlocks());
+        assertEquals(held.releases() + held.cachedBlocks(), after.releases());
+    }
+
+    @Test
+    void staysOffWhereNotWantedOrNotBuilt() {
+        HostMemoryCache.Status off = HostMemoryCache.decide("off", "Linux", "amd64", 1L << 30);
+        assertFalse(off.applied());
+        assertTrue(off.reason().contains("softprompt.hostCache=off"), off.reason());
+        HostMemoryCache.Status mac = HostMemoryCache.decide("auto", "Mac OS X", "aarch64", 1L << 30);
+        assertFalse(mac.applied());
+        assertTrue(mac.reason().contains("x86-64 Linux"), mac.reason());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> HostMemoryCache.decide("fast", "Linux", "amd64", 1L << 30));
+        assertTrue(e.getMessage().contains("softprompt.hostCache") && e.getMessage().contains("'fast'"),
+                e.getMessage());
+    }
+
+    @Test
+    void readsByteCountsWithBinaryUnitsAndNamesThePropertyOnBadInput() {
+        assertEquals(512L << 20, HostMemoryCache.parseBytes("512m"));
+        assertEquals(2L << 30, HostMemoryCache.parseBytes(" 2G "));
+        assertEquals(4096, HostMemoryCache.parseBytes("4k"));
+        assertEquals(1000, HostMemoryCache.parseBytes("1000"));
+        for (String bad : new String[] {"", "lots", "-1g", "9999999999g"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> HostMemoryCache.parseBytes(bad));
+            assertTrue(e.getMessage().contains("softprompt.hostCache.maxBytes"), e.getMessage());
+        }
+    }
+}
