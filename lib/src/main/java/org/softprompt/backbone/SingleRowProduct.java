@@ -26,8 +26,14 @@ import java.util.concurrent.Future;
  * threads; elsewhere {@link Nn#linear} runs the single call.
  */
 final class SingleRowProduct {
-    /** Below this many weight elements (4 MB) a product is too short to gain from a second thread. */
-    static final long MIN_WEIGHT_ELEMENTS = 1L << 20;
+    /**
+     * Below this many weight elements (32 MB) a product is too short to gain from a second thread: handing half of it
+     * to the helper costs more than it saves. Measured with cold caches on this project's 2-core machine (BENCHMARKS.md,
+     * fifth run): GPT-2-small's layer products (0.6M-2.4M elements) take ~20 ms per token for all 12 layers as single
+     * calls and 23-31 ms split; 3.1M elements lose too (1.0 vs 1.2 ms); 6.3M break even; output projections onto a
+     * vocabulary (12.6M and more) gain a third (50,257 x 768: 7.3 instead of 9.6-10.1 ms).
+     */
+    static final long MIN_WEIGHT_ELEMENTS = 1L << 23;
     private static final int PARTS = Math.max(1, Math.min(JniUtils.getNumThreads(),
             Runtime.getRuntime().availableProcessors()));
     /** Threads for all parts but the caller's; daemons, so they never keep the JVM alive. */

@@ -35,16 +35,16 @@ class SingleRowProductTest {
     @Test
     void equalsTheSingleCallWhereItApplies() {
         try (NDManager weights = Engines.newManager(); NDManager scope = Engines.newManager()) {
-            NDArray vocabulary = weights.randomNormal(new Shape(20011, 96));
+            NDArray vocabulary = weights.randomNormal(new Shape(20011, 448));
             NDArray bias = weights.randomNormal(new Shape(20011));
             NDArray conv1d = weights.randomNormal(new Shape(1024, 3072));
             NDArray conv1dBias = weights.randomNormal(new Shape(3072));
-            NDArray x = scope.randomNormal(new Shape(1, 1, 96));
+            NDArray x = scope.randomNormal(new Shape(1, 1, 448));
             NDArray wide = scope.randomNormal(new Shape(1, 1024));
             int weightArrays = weights.getManagedArrays().size();
 
             assertTrue(SingleRowProduct.applies(x, vocabulary, bias) || JniUtils.getNumThreads() < 2,
-                    "a one-row product with a 1.9M-element weight should be split when libtorch has threads");
+                    "a one-row product with a 9.0M-element weight should be split when libtorch has threads");
             NDArray split = SingleRowProduct.linear(x, vocabulary, bias);
             assertEquals(new Shape(1, 1, 20011), split.getShape());
             assertClose(single(x, vocabulary, bias), split.toFloatArray());
@@ -65,16 +65,21 @@ class SingleRowProductTest {
     @Test
     void leavesOtherProductsToTheSingleCall() {
         try (NDManager manager = Engines.newManager()) {
-            NDArray big = manager.randomNormal(new Shape(4096, 512));
+            NDArray big = manager.randomNormal(new Shape(16384, 512));
             NDArray small = manager.randomNormal(new Shape(64, 512));
             NDArray row = manager.randomNormal(new Shape(1, 512));
             NDArray rows = manager.randomNormal(new Shape(2, 512));
+            assertTrue(SingleRowProduct.applies(row, big, null) || JniUtils.getNumThreads() < 2,
+                    "the control: one row and an 8.4M-element weight without gradients");
             assertFalse(SingleRowProduct.applies(rows, big, null));
             assertFalse(SingleRowProduct.applies(row, small, null));
+            // a GPT-2-small MLP weight: faster as one call (BENCHMARKS.md)
+            assertFalse(SingleRowProduct.applies(manager.randomNormal(new Shape(1, 768)),
+                    manager.randomNormal(new Shape(3072, 768)), null));
             NDArray trained = big.duplicate();
             trained.setRequiresGradient(true);
             assertFalse(SingleRowProduct.applies(row, trained, null));
-            NDArray bias = manager.zeros(new Shape(4096));
+            NDArray bias = manager.zeros(new Shape(16384));
             bias.setRequiresGradient(true);
             assertFalse(SingleRowProduct.applies(row, big, bias));
             NDArray input = row.duplicate();
