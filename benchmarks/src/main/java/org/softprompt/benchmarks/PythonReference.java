@@ -26,7 +26,9 @@ import java.util.Map;
  * {@code BENCH_THREADS} set to the thread count, and, when {@code bench.blas} names a folder (default: Debian's
  * OpenBLAS, {@code /usr/lib/x86_64-linux-gnu/openblas-pthread}, if installed), that folder first on
  * {@code LD_LIBRARY_PATH}: Debian's python3-torch calls whatever libblas.so.3 the system selects, which is the
- * unoptimized reference BLAS unless OpenBLAS is installed and selected.
+ * unoptimized reference BLAS unless OpenBLAS is installed and selected. {@code bench.referenceEnv} adds variables,
+ * as {@code NAME=value} pairs separated by spaces (e.g. glibc's malloc settings, to see how much of a difference
+ * the C library's treatment of large blocks makes on the reference's side).
  */
 final class PythonReference implements AutoCloseable {
     static final String DEFAULT_PYTHON = "/usr/bin/python3";
@@ -64,12 +66,29 @@ final class PythonReference implements AutoCloseable {
         env.put("OMP_WAIT_POLICY", "PASSIVE");
         env.put("OPENBLAS_NUM_THREADS", Integer.toString(threads));
         env.put("BENCH_THREADS", Integer.toString(threads));
+        env.putAll(extraEnvironment(System.getProperty("bench.referenceEnv", "")));
         String blas = blasFolder();
         if (blas != null) {
             String old = env.get("LD_LIBRARY_PATH");
             env.put("LD_LIBRARY_PATH", old == null || old.isEmpty() ? blas : blas + ":" + old);
         }
         return builder;
+    }
+
+    /** {@code NAME=value} pairs separated by white space. */
+    static Map<String, String> extraEnvironment(String pairs) {
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        for (String pair : pairs.trim().split("\\s+")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("bench.referenceEnv: '" + pair + "' is not NAME=value");
+            }
+            env.put(pair.substring(0, eq), pair.substring(eq + 1));
+        }
+        return env;
     }
 
     static String python() {

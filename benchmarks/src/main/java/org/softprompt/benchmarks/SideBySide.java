@@ -86,10 +86,13 @@ public final class SideBySide {
         try (NDManager manager = Engines.newManager(); PythonReference python = PythonReference.start(threads)) {
             JsonObject info = python.call("info");
             String machine = String.format(Locale.ROOT, "%d cores, Java %s, DJL %s with PyTorch %s; reference: "
-                    + "Python PyTorch %s (%d threads), BLAS folder %s; load average at start %s",
+                    + "Python PyTorch %s (%d threads), BLAS folder %s%s; ours: %s; load average at start %s",
                     Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
                     Engine.getDjlVersion(), engine.getVersion(), info.get("torch").getAsString(),
-                    info.get("threads").getAsInt(), PythonReference.blasFolder(), loadAverage());
+                    info.get("threads").getAsInt(), PythonReference.blasFolder(),
+                    System.getProperty("bench.referenceEnv", "").isBlank() ? ""
+                            : ", environment " + System.getProperty("bench.referenceEnv").trim(),
+                    org.softprompt.HostMemoryCache.status(), loadAverage());
             System.out.println(machine);
             double[] oursPeak = matmulGflops(manager);
             double[] theirsPeak = python.matmulGflops(MATMUL_SIZE);
