@@ -3,7 +3,6 @@ package org.softprompt.backbone;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
-import ai.djl.pytorch.jni.JniUtils;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +33,8 @@ final class SingleRowProduct {
      * vocabulary (12.6M and more) gain a third (50,257 x 768: 7.3 instead of 9.6-10.1 ms).
      */
     static final long MIN_WEIGHT_ELEMENTS = 1L << 23;
-    private static final int PARTS = Math.max(1, Math.min(JniUtils.getNumThreads(),
+    /** libtorch's configured thread count, not the caller's current one (lowered during one-row decoding steps). */
+    private static final int PARTS = Math.max(1, Math.min(IntraOpThreads.CONFIGURED,
             Runtime.getRuntime().availableProcessors()));
     /** Threads for all parts but the caller's; daemons, so they never keep the JVM alive. */
     private static final ExecutorService HELPERS = PARTS < 2 ? null : Executors.newFixedThreadPool(PARTS - 1, r -> {

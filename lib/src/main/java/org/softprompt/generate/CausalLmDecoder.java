@@ -12,6 +12,7 @@ import java.util.List;
 import org.softprompt.backbone.Backbone;
 import org.softprompt.backbone.ForwardInput;
 import org.softprompt.backbone.ForwardOutput;
+import org.softprompt.backbone.IntraOpThreads;
 import org.softprompt.backbone.KvCache;
 import org.softprompt.backbone.LayerPrefixes;
 import org.softprompt.backbone.Prefix;
@@ -110,7 +111,10 @@ public final class CausalLmDecoder implements Decoder, AutoCloseable {
         setMask(mask.concat(column.onesLike(), 1));
         setLastPosition(lastPosition.add(1));
         if (useCache) {
-            return logProbsOfLast(forward(column, lastPosition));
+            // one sequence, one new token: hundreds of small operations that libtorch's workers only slow down
+            return column.getShape().get(0) == 1
+                    ? IntraOpThreads.single(() -> logProbsOfLast(forward(column, lastPosition)))
+                    : logProbsOfLast(forward(column, lastPosition));
         }
         setIds(ids.concat(column, 1));
         NDArray positions = shift(mask.cumSum(1).sub(1).maximum(0));

@@ -13,6 +13,7 @@ import org.softprompt.backbone.Bart;
 import org.softprompt.backbone.DecoderInput;
 import org.softprompt.backbone.ForwardInput;
 import org.softprompt.backbone.ForwardOutput;
+import org.softprompt.backbone.IntraOpThreads;
 import org.softprompt.backbone.KvCache;
 import org.softprompt.backbone.LayerPrefixes;
 import org.softprompt.backbone.Prefix;
@@ -126,7 +127,8 @@ public final class Seq2SeqDecoder implements Decoder, AutoCloseable {
         }
         NDArray column = tokens.toType(DataType.INT64, false).reshape(-1, 1);
         if (useCache) {
-            return decode(column);
+            // one sequence, one new token: hundreds of small operations that libtorch's workers only slow down
+            return column.getShape().get(0) == 1 ? IntraOpThreads.single(() -> decode(column)) : decode(column);
         }
         NDArray sequence = decoderIds.concat(column, 1);
         // Outputs belong to the decoder ids' manager: the caller's, like the tokens, not this decoder's.

@@ -98,6 +98,10 @@ class CausalLmDecoderTest {
                 assertSameTokens(decode(PROMPTS, config, true, perPrompt, 5, false),
                         decode(PROMPTS, config, false, perPrompt, 5, false), "per-prompt prefix, beams " + beams);
             }
+            // One prompt: its cached steps run on one intra-op thread (IntraOpThreads), with the prefix as it is.
+            long[][] one = {PROMPTS[0]};
+            assertSameTokens(decode(one, greedy, true, shared, 5, false), decode(one, greedy, false, shared, 5, false),
+                    "one prompt, shared prefix");
             // The prefix really changes what is generated (otherwise the equalities above say little).
             List<Generator.Generation> plain = decode(PROMPTS, greedy, true, null, 0, false);
             List<Generator.Generation> prefixed = decode(PROMPTS, greedy, true, shared, 5, false);
