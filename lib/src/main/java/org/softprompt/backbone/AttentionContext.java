@@ -146,9 +146,14 @@ final class AttentionContext {
                 throw new IllegalArgumentException("layer " + layer + "'s prefix key is " + prefix.key().getShape()
                         + "; expected [" + batch + " or 1, " + heads + ", P, " + headDim + "]");
             }
+            // one prefix shared by every row is broadcast; one per row (or batch 1) is used as it is
             Shape prefixShape = new Shape(batch, heads, prefix.length(), headDim);
-            NDArray prefixKey = Nn.local(scope, prefix.key()).broadcast(prefixShape);
-            NDArray prefixValue = Nn.local(scope, prefix.value()).broadcast(prefixShape);
+            NDArray prefixKey = Nn.local(scope, prefix.key());
+            NDArray prefixValue = Nn.local(scope, prefix.value());
+            if (prefix.batchSize() != batch) {
+                prefixKey = prefixKey.broadcast(prefixShape);
+                prefixValue = prefixValue.broadcast(prefixShape);
+            }
             k = NDArrays.concat(new NDList(prefixKey, k), 2);
             v = NDArrays.concat(new NDList(prefixValue, v), 2);
             bias = biasWithPrefix(prefix);
