@@ -26,11 +26,12 @@ import java.util.concurrent.Future;
  */
 final class SingleRowProduct {
     /**
-     * Below this many weight elements (32 MB) a product is too short to gain from a second thread: handing half of it
-     * to the helper costs more than it saves. Measured with cold caches on this project's 2-core machine (BENCHMARKS.md,
-     * fifth run): GPT-2-small's layer products (0.6M-2.4M elements) take ~20 ms per token for all 12 layers as single
-     * calls and 23-31 ms split; 3.1M elements lose too (1.0 vs 1.2 ms); 6.3M break even; output projections onto a
-     * vocabulary (12.6M and more) gain a third (50,257 x 768: 7.3 instead of 9.6-10.1 ms).
+     * Below this many weight elements (32 MB) a product is not split. Measured with cold caches on this project's
+     * 2-core machine ({@code RowProductBenchmark}, BENCHMARKS.md fifth run): GPT-2-small's layer products (0.6M-2.4M
+     * elements) took 18 ms per token for all 12 layers as single calls and 21-28 ms split; 3.1M elements lose too
+     * (0.76-0.79 ms single, 0.84-0.96 split); 6.3M gain (1.5 ms single, 1.07 split), and vocabulary projections
+     * gain a third (50,257 x 768: 9.1 ms single, 5.8-6.2 split). The bound sits above the largest layer products of
+     * GPT-2-medium and BERT-large (4.2M), which were not measured.
      */
     static final long MIN_WEIGHT_ELEMENTS = 1L << 23;
     /** libtorch's configured thread count, not the caller's current one (lowered during one-row decoding steps). */
