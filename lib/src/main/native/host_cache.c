@@ -54,8 +54,9 @@ static size_t min_bytes = (size_t) 1 << 20;
 static size_t cap_bytes = (size_t) 2 << 30;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Counters: requests served from the cache, requests passed to the C library, blocks released to it. */
-static uint64_t hits, misses, releases, untracked;
+/* Counters: requests served from the cache, requests passed to the C library, blocks released to it, blocks not
+ * tracked (table full), frees of a block already cached (ignored). */
+static uint64_t hits, misses, releases, untracked, double_frees;
 
 static size_t slot_of(uintptr_t p) {
     uint64_t h = (uint64_t) p * 0x9E3779B97F4A7C15ull;
@@ -168,9 +169,16 @@ static void cached_free(void *ptr) {
     if (ptr == NULL) return;
     pthread_mutex_lock(&lock);
     slot_t *s = find((uintptr_t) ptr);
-    if (s == NULL || s->cached) { /* not ours (or, impossibly, freed twice): the C library's business */
+    if (s == NULL) { /* not ours: the C library's business */
         pthread_mutex_unlock(&lock);
         free(ptr);
+        return;
+    }
+    if (s->cached) {
+        /* freed twice (a bug in the caller): the block is already cached; handing it to the C library as well would
+         * let both give it out again */
+        double_frees++;
+        pthread_mutex_unlock(&lock);
         return;
     }
     size_t size = s->size;
@@ -299,7 +307,7 @@ int64_t softprompt_host_cache_release(void) {
     return (int64_t) bytes;
 }
 
-/* Fills out[0..6]: hits, misses, releases, untracked, cached bytes, cached blocks, tracked blocks. */
+/* Fills out[0..7]: hits, misses, releases, untracked, cached bytes, cached blocks, tracked blocks, double frees. */
 void softprompt_host_cache_stats(int64_t *out) {
     pthread_mutex_lock(&lock);
     out[0] = (int64_t) hits;
@@ -309,5 +317,6 @@ void softprompt_host_cache_stats(int64_t *out) {
     out[4] = (int64_t) cached_bytes;
     out[5] = (int64_t) cached_count;
     out[6] = (int64_t) table_used;
+    out[7] = (int64_t) double_frees;
     pthread_mutex_unlock(&lock);
 }

@@ -57,9 +57,11 @@ public final class HostMemoryCache {
      * @param cachedBytes bytes in freed blocks now held for reuse
      * @param cachedBlocks freed blocks now held
      * @param trackedBlocks blocks from the cache in use or held
+     * @param doubleFrees frees of a block that was already cached (a bug elsewhere; ignored, so the block is not
+     *     given out twice)
      */
     public record Stats(long hits, long misses, long releases, long untracked, long cachedBytes, long cachedBlocks,
-                        long trackedBlocks) {}
+                        long trackedBlocks, long doubleFrees) {}
 
     private static Status status;
     private static long capacity;
@@ -101,12 +103,12 @@ public final class HostMemoryCache {
     /** The counters, or all zeros when the cache is not installed. */
     public static synchronized Stats stats() {
         if (library == null) {
-            return new Stats(0, 0, 0, 0, 0, 0, 0);
+            return new Stats(0, 0, 0, 0, 0, 0, 0, 0);
         }
-        try (Memory out = new Memory(7 * Long.BYTES)) {
+        try (Memory out = new Memory(8 * Long.BYTES)) {
             library.getFunction("softprompt_host_cache_stats").invokeVoid(new Object[] {out});
-            long[] v = out.getLongArray(0, 7);
-            return new Stats(v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+            long[] v = out.getLongArray(0, 8);
+            return new Stats(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
         }
     }
 

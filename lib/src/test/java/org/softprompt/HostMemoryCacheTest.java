@@ -3,6 +3,7 @@ package org.softprompt;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
+import com.sun.jna.Function;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Random;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -86,6 +94,53 @@ class HostMemoryCacheTest {
             assertEquals(n / 2, half.sum().getFloat(), 0f);
             half.close();
         }
+    }
+
+    /**
+     * At the source, libc10's own c10::alloc_cpu and c10::free_cpu (what every CPU tensor's storage goes through):
+     * a large block comes back for the next request of its class; a second free of a cached block is ignored, so the
+     * block is never handed out twice; small blocks pass straight to the C library.
+     */
+    @Test
+    void libc10sAllocatorGoesThroughTheCache() throws IOException {
+        if (!HostMemoryCache.status().applied()) {
+            return;
+        }
+        NativeLibrary c10 = NativeLibrary.getInstance(loadedLibrary("libc10.so"));
+        Function alloc = c10.getFunction("_ZN3c109alloc_cpuEm"); // c10::alloc_cpu(size_t)
+        Function free = c10.getFunction("_ZN3c108free_cpuEPv"); // c10::free_cpu(void*)
+        long size = 3_333_333;
+        HostMemoryCache.Stats start = HostMemoryCache.stats();
+        Pointer first = (Pointer) alloc.invoke(Pointer.class, new Object[] {size});
+        free.invokeVoid(new Object[] {first});
+        free.invokeVoid(new Object[] {first});
+        HostMemoryCache.Stats freed = HostMemoryCache.stats();
+        assertEquals(start.doubleFrees() + 1, freed.doubleFrees(), freed.toString());
+        Pointer again = (Pointer) alloc.invoke(Pointer.class, new Object[] {size});
+        Pointer other = (Pointer) alloc.invoke(Pointer.class, new Object[] {size});
+        assertEquals(first, again, "the freed block serves the next request of its size");
+        assertNotEquals(first, other, "a block freed twice must not be handed out twice");
+        HostMemoryCache.Stats used = HostMemoryCache.stats();
+        assertEquals(freed.hits() + 1, used.hits(), used.toString());
+        free.invokeVoid(new Object[] {again});
+        free.invokeVoid(new Object[] {other});
+
+        long tracked = HostMemoryCache.stats().trackedBlocks();
+        Pointer small = (Pointer) alloc.invoke(Pointer.class, new Object[] {1000L});
+        assertEquals(tracked, HostMemoryCache.stats().trackedBlocks(), "blocks under 1 MiB are not tracked");
+        free.invokeVoid(new Object[] {small});
+        assertEquals(tracked, HostMemoryCache.stats().trackedBlocks());
+    }
+
+    /** The path of a loaded library whose file name is {@code name}, from /proc/self/maps. */
+    private static String loadedLibrary(String name) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+            int slash = line.indexOf('/');
+            if (slash >= 0 && line.endsWith("/" + name)) {
+                return line.substring(slash);
+            }
+        }
+        throw new IllegalStateException(name + " is not loaded");
     }
 
     @Test
