@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 import org.softprompt.Engines;
+import org.softprompt.HostMemoryCache;
+import org.softprompt.MklCpuDispatch;
 
 /**
  * Runs one workload on our side only, printing the wall and process CPU time of every run: for profiling and for
@@ -24,7 +26,7 @@ public final class Repeat {
         }
         int runs = Integer.parseInt(args[1]);
         Engines.pytorch();
-        System.out.println(org.softprompt.MklCpuDispatch.status() + "; " + org.softprompt.HostMemoryCache.status());
+        System.out.println(MklCpuDispatch.status() + "; " + HostMemoryCache.status());
         try (NDManager manager = Engines.newManager(); Workload workload = spec.factory().apply(manager)) {
             for (int i = 0; i < runs; i++) {
                 long cpu = cpuNanos();
@@ -36,7 +38,7 @@ public final class Repeat {
                         (systemNanos() - system) / 1e6, value);
             }
         }
-        System.out.println(org.softprompt.HostMemoryCache.stats());
+        System.out.println(HostMemoryCache.stats());
     }
 
     /** This process's user + system CPU time, from /proc/self/stat (clock ticks of 10 ms). */

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 
 import org.softprompt.Engines;
+import org.softprompt.HostMemoryCache;
 
 /**
  * Times every workload of {@link Workloads} here and in plain PyTorch ({@link PythonReference}) in the same run,
@@ -92,7 +93,7 @@ public final class SideBySide {
                     info.get("threads").getAsInt(), PythonReference.blasFolder(),
                     System.getProperty("bench.referenceEnv", "").isBlank() ? ""
                             : ", environment " + System.getProperty("bench.referenceEnv").trim(),
-                    org.softprompt.HostMemoryCache.status(), loadAverage());
+                    HostMemoryCache.status(), loadAverage());
             System.out.println(machine);
             double[] oursPeak = matmulGflops(manager);
             double[] theirsPeak = python.matmulGflops(MATMUL_SIZE);

@@ -26,6 +26,14 @@ public final class IntraOpThreads {
 
     private IntraOpThreads() {}
 
+    /**
+     * {@code work} on one intra-op thread when the pass has a single row (one sequence, one new token: a cached
+     * decoding step), as it is otherwise.
+     */
+    public static <T> T singleForOneRow(long rows, Supplier<T> work) {
+        return rows == 1 ? single(work) : work.get();
+    }
+
     /** The result of {@code work}, computed with one intra-op thread on this thread. */
     public static <T> T single(Supplier<T> work) {
         int before = JniUtils.getNumThreads();

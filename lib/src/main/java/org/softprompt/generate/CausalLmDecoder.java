@@ -111,10 +111,8 @@ public final class CausalLmDecoder implements Decoder, AutoCloseable {
         setMask(mask.concat(column.onesLike(), 1));
         setLastPosition(lastPosition.add(1));
         if (useCache) {
-            // one sequence, one new token: hundreds of small operations that libtorch's workers only slow down
-            return column.getShape().get(0) == 1
-                    ? IntraOpThreads.single(() -> logProbsOfLast(forward(column, lastPosition)))
-                    : logProbsOfLast(forward(column, lastPosition));
+            return IntraOpThreads.singleForOneRow(column.getShape().get(0),
+                    () -> logProbsOfLast(forward(column, lastPosition)));
         }
         setIds(ids.concat(column, 1));
         NDArray positions = shift(mask.cumSum(1).sub(1).maximum(0));

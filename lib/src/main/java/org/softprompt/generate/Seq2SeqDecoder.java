@@ -127,8 +127,7 @@ public final class Seq2SeqDecoder implements Decoder, AutoCloseable {
         }
         NDArray column = tokens.toType(DataType.INT64, false).reshape(-1, 1);
         if (useCache) {
-            // one sequence, one new token: hundreds of small operations that libtorch's workers only slow down
-            return column.getShape().get(0) == 1 ? IntraOpThreads.single(() -> decode(column)) : decode(column);
+            return IntraOpThreads.singleForOneRow(column.getShape().get(0), () -> decode(column));
         }
         NDArray sequence = decoderIds.concat(column, 1);
         // Outputs belong to the decoder ids' manager: the caller's, like the tokens, not this decoder's.
