@@ -21,10 +21,7 @@ public final class MemoryProbe {
             System.err.println("usage: MemoryProbe WORKLOAD STEPS; workloads: " + Workloads.names());
             System.exit(2);
         }
-        Workloads.Spec spec = Workloads.all().get(args[0]);
-        if (spec == null) {
-            throw new IllegalArgumentException("unknown workload '" + args[0] + "'; known: " + Workloads.names());
-        }
+        Workloads.Spec spec = Workloads.named(args[0]);
         int steps = Integer.parseInt(args[1]);
         Engines.pytorch();
         double afterSetUp;

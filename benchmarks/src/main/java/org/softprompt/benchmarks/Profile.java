@@ -32,10 +32,7 @@ public final class Profile {
     private Profile() {}
 
     public static void main(String[] args) throws IOException {
-        Workloads.Spec spec = Workloads.all().get(args[0]);
-        if (spec == null) {
-            throw new IllegalArgumentException("unknown workload '" + args[0] + "'; known: " + Workloads.names());
-        }
+        Workloads.Spec spec = Workloads.named(args[0]);
         Path trace = Path.of(args[1]).toAbsolutePath();
         int warmups = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         Engines.pytorch();

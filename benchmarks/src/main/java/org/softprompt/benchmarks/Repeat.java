@@ -20,10 +20,7 @@ public final class Repeat {
     private Repeat() {}
 
     public static void main(String[] args) throws IOException {
-        Workloads.Spec spec = Workloads.all().get(args[0]);
-        if (spec == null) {
-            throw new IllegalArgumentException("unknown workload '" + args[0] + "'; known: " + Workloads.names());
-        }
+        Workloads.Spec spec = Workloads.named(args[0]);
         int runs = Integer.parseInt(args[1]);
         Engines.pytorch();
         System.out.println(MklCpuDispatch.status() + "; " + HostMemoryCache.status());

@@ -72,11 +72,7 @@ public final class SideBySide {
                         + "; see the javadoc of SideBySide");
             }
         }
-        for (String name : names) {
-            if (!Workloads.all().containsKey(name)) {
-                throw new IllegalArgumentException("unknown workload '" + name + "'; known: " + Workloads.names());
-            }
-        }
+        names.forEach(Workloads::named); // unknown names fail before anything starts
         if (!"PASSIVE".equals(System.getenv("OMP_WAIT_POLICY"))) {
             System.err.println("warning: OMP_WAIT_POLICY is not PASSIVE; libtorch's threads spin while waiting");
         }

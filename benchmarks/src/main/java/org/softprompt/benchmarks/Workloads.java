@@ -294,4 +294,13 @@ final class Workloads {
     static List<String> names() {
         return new ArrayList<>(all().keySet());
     }
+
+    /** The workload called {@code name}; an unknown name is an error that lists the known ones. */
+    static Spec named(String name) {
+        Spec spec = all().get(name);
+        if (spec == null) {
+            throw new IllegalArgumentException("unknown workload '" + name + "'; known: " + names());
+        }
+        return spec;
+    }
 }
