@@ -130,11 +130,11 @@ static int cached_posix_memalign(void **out, size_t alignment, size_t size) {
      * the likeliest to be warm in the CPU's caches. */
     size_t best = cached_count, limit = rounded + rounded / 4;
     for (size_t k = cached_count; k-- > 0;) {
-        size_t size = cached_size[k];
-        if (size >= rounded && size <= limit && cached_ptr[k] % alignment == 0
-                && (best == cached_count || size < cached_size[best])) {
+        size_t held = cached_size[k];
+        if (held >= rounded && held <= limit && cached_ptr[k] % alignment == 0
+                && (best == cached_count || held < cached_size[best])) {
             best = k;
-            if (size == rounded) break;
+            if (held == rounded) break;
         }
     }
     if (best < cached_count) {
