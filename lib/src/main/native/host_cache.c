@@ -14,10 +14,11 @@
  * How: softprompt_host_cache_install() rewrites libc10.so's relocated entries for posix_memalign and free (its PLT
  * slots and any address-taken copy) to point here. Requests of at least min_bytes are rounded up to a size class
  * (at most 1/8 above the request), served from the smallest freed block of that class or up to 1/4 above it when
- * there is one and from the C library otherwise; every such block is remembered in a table, so free() knows which pointers are ours and passes
- * every other one to the C library. Freed blocks stay cached while the cache holds at most cap_bytes, the oldest
- * being released first. Nothing else in the process is affected: other libraries keep calling the C library
- * directly, and libc10 pairs its own posix_memalign and free (c10::alloc_cpu / c10::free_cpu).
+ * there is one and from the C library otherwise; every such block is remembered in a table, so free() knows which
+ * pointers are ours and passes every other one to the C library. Freed blocks stay cached while the cache holds at
+ * most cap_bytes (the oldest released first) and for at most decay_seconds without being reused. Nothing else in the
+ * process is affected: other libraries keep calling the C library directly, and libc10 pairs its own posix_memalign
+ * and free (c10::alloc_cpu / c10::free_cpu).
  *
  * org.softprompt.HostMemoryCache installs it after DJL has loaded libtorch. Built by build.sh.
  */
@@ -30,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The table of our blocks: open addressing, linear probing, deletion by backward shift (no tombstones). */
@@ -47,11 +49,14 @@ static size_t table_used;
 /* Cached (free) blocks in the order they were freed: index 0 is the oldest. */
 static uintptr_t cached_ptr[MAX_CACHED];
 static size_t cached_size[MAX_CACHED];
+static time_t cached_since[MAX_CACHED];
 static size_t cached_count;
 static size_t cached_bytes;
 
 static size_t min_bytes = (size_t) 1 << 20;
 static size_t cap_bytes = (size_t) 2 << 30;
+/* A cached block not reused for this many seconds is released (0: kept until the capacity is reached). */
+static time_t decay_seconds = 10;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Counters: requests served from the cache, requests passed to the C library, blocks released to it, blocks not
@@ -108,6 +113,7 @@ static void remove_cached_at(size_t k) {
     cached_bytes -= cached_size[k];
     memmove(&cached_ptr[k], &cached_ptr[k + 1], (cached_count - k - 1) * sizeof(uintptr_t));
     memmove(&cached_size[k], &cached_size[k + 1], (cached_count - k - 1) * sizeof(size_t));
+    memmove(&cached_since[k], &cached_since[k + 1], (cached_count - k - 1) * sizeof(time_t));
     cached_count--;
 }
 
@@ -121,10 +127,20 @@ static void release_oldest(void) {
     free((void *) p);
 }
 
+/* Releases the blocks that have waited longer than decay_seconds (lock held): a training loop reuses its blocks
+ * every step, while a workload whose shapes keep changing (batches of varying lengths) would otherwise fill the
+ * cache with blocks nobody asks for again. Blocks are kept in the order they were freed, so the oldest is first. */
+static void release_stale(void) {
+    if (decay_seconds <= 0 || cached_count == 0) return;
+    time_t now = time(NULL);
+    while (cached_count > 0 && now - cached_since[0] >= decay_seconds) release_oldest();
+}
+
 static int cached_posix_memalign(void **out, size_t alignment, size_t size) {
     if (size < min_bytes) return posix_memalign(out, alignment, size);
     size_t rounded = size_class(size);
     pthread_mutex_lock(&lock);
+    release_stale();
     /* The smallest cached block that holds the request and is at most 1/4 larger (so that batches of varying
      * lengths reuse each other's blocks instead of filling the cache with near misses); among equals the newest,
      * the likeliest to be warm in the CPU's caches. */
@@ -194,8 +210,10 @@ static void cached_free(void *ptr) {
     s->cached = 1;
     cached_ptr[cached_count] = (uintptr_t) ptr;
     cached_size[cached_count] = size;
+    cached_since[cached_count] = time(NULL);
     cached_count++;
     cached_bytes += size;
+    release_stale();
     pthread_mutex_unlock(&lock);
 }
 
@@ -285,13 +303,16 @@ static int visit(struct dl_phdr_info *info, size_t size, void *data) {
 }
 
 /*
- * Installs the cache into the loaded library whose path ends with library_suffix (e.g. "/libc10.so"). Returns the
- * number of slots rewritten (0: the library imports neither function), or -1 if no such library is loaded.
+ * Installs the cache into the loaded library whose path ends with library_suffix (e.g. "/libc10.so"), or sets its
+ * limits again if it is installed. Returns the number of slots rewritten (0: the library imports neither function),
+ * or -1 if no such library is loaded.
  */
-int softprompt_host_cache_install(const char *library_suffix, int64_t minimum_bytes, int64_t capacity_bytes) {
+int softprompt_host_cache_install(const char *library_suffix, int64_t minimum_bytes, int64_t capacity_bytes,
+                                  int64_t decay) {
     pthread_mutex_lock(&lock);
     if (minimum_bytes > 0) min_bytes = (size_t) minimum_bytes;
     if (capacity_bytes >= 0) cap_bytes = (size_t) capacity_bytes;
+    if (decay >= 0) decay_seconds = (time_t) decay;
     pthread_mutex_unlock(&lock);
     install_request request = {library_suffix, 0, 0};
     dl_iterate_phdr(visit, &request);

@@ -10,22 +10,25 @@ import java.util.Locale;
 /**
  * Keeps libtorch's large freed CPU tensor blocks for reuse instead of returning them to the C library.
  *
- * <p>glibc serves every large block (in a JVM's threads: every block above 64 MB, and most above a few MB) as a
- * fresh memory mapping and unmaps it when it is freed, so a training step that allocates the same tensors every
- * step touches all of them anew: on GPT-2-small at 8 x 128 tokens, the 200 MB logits and their gradients alone
- * cost ~210,000 page faults and 0.6-2 s of kernel time per step. PyTorch's GPU allocator caches blocks for this
- * reason; on the CPU, PyTorch's tuning guides preload jemalloc or tcmalloc, which a JVM started by a notebook cannot
- * do, and glibc's own settings are read once at process start-up. The native library ({@code
- * lib/src/main/native/host_cache.c}) therefore redirects libc10's {@code posix_memalign} and {@code free} (where
- * every tensor's memory comes from and goes back to) to a cache: blocks of at least {@link #MIN_BYTES} are rounded
- * up to a size class (at most 1/8 larger), reused for later requests of the same class, and released to the C
- * library, oldest first, once more than {@link #capacity()} bytes sit unused (a freed block also serves requests up
- * to 1/4 smaller, so batches of varying lengths share blocks). Other libraries' memory is untouched.
+ * <p>glibc serves every block above its mmap threshold (which never rises above 32 MiB; in a JVM's threads every
+ * block above 64 MB) as a fresh memory mapping and unmaps it when it is freed, so a training step that allocates the
+ * same large tensors every step touches them all anew: on GPT-2-small at 8 x 128 tokens, the 200 MB logits and
+ * their gradients alone cost ~210,000 page faults and 0.6-2 s of kernel time per step. PyTorch's GPU allocator
+ * caches blocks for this reason; on the CPU, PyTorch's tuning guides preload jemalloc or tcmalloc, which a JVM
+ * started by a notebook cannot do, and glibc's own settings are read once at process start-up. The native library
+ * ({@code lib/src/main/native/host_cache.c}) therefore redirects libc10's {@code posix_memalign} and {@code free}
+ * (where every tensor's memory comes from and goes back to) to a cache: blocks of at least {@link #MIN_BYTES} are
+ * rounded up to a size class (at most 1/8 larger), reused for later requests of the same class, and released to the
+ * C library, oldest first, once more than {@link #capacity()} bytes sit unused or once a block has waited 10 seconds
+ * without being reused (a training loop takes its blocks back every step; a workload whose shapes keep changing
+ * would otherwise fill the cache with blocks nobody asks for again). A freed block also serves requests up to 1/4
+ * smaller, so batches of varying lengths share blocks. Other libraries' memory is untouched.
  *
  * <p>{@link Engines#pytorch()} installs it once libtorch is loaded, on x86-64 Linux (the platform of the shipped
  * native library). {@code -Dsoftprompt.hostCache=off} leaves the C library in charge; {@code
  * -Dsoftprompt.hostCache.maxBytes=N} (suffixes k, m, g) sets how many unused bytes may stay cached (default: a
- * quarter of the machine's memory; a GPT-2-small full fine-tuning step at 8 x 128 tokens reuses ~5 GiB of blocks).
+ * quarter of the machine's memory; a GPT-2-small full fine-tuning step at 8 x 128 tokens reuses ~2 GiB of blocks);
+ * {@code -Dsoftprompt.hostCache.decaySeconds=N} how long a freed block may wait (default 10; 0 keeps it).
  * {@link #release()} gives them back at any time, as {@code torch.cuda.empty_cache()} does on the GPU.
  */
 public final class HostMemoryCache {
@@ -33,8 +36,17 @@ public final class HostMemoryCache {
     public static final String PROPERTY = "softprompt.hostCache";
     /** System property: the most unused bytes kept, e.g. {@code 4g} or {@code 512m}; default a quarter of memory. */
     public static final String CAPACITY_PROPERTY = "softprompt.hostCache.maxBytes";
-    /** Requests below this size go straight to the C library, which serves them from its heap anyway. */
-    public static final long MIN_BYTES = 1L << 20;
+    /** System property: seconds a freed block may wait to be reused before it is released; 0 keeps it. */
+    public static final String DECAY_PROPERTY = "softprompt.hostCache.decaySeconds";
+    /** Long enough for a training loop to take its blocks back on the next step, short enough to drop stale shapes. */
+    static final long DEFAULT_DECAY_SECONDS = 10;
+    /**
+     * Requests below this size go straight to the C library: glibc's mmap threshold never rises above 32 MiB, so
+     * every larger block is a fresh mapping there, while smaller ones are reused from its heaps once the threshold
+     * has adapted. Caching from 1 MiB instead saved a little more kernel time on fixed-shape steps but doubled the
+     * resident memory of training on batches of varying shapes (BENCHMARKS.md, fifth run).
+     */
+    public static final long MIN_BYTES = 32L << 20;
     static final String LIBRARY = "softprompt_host_cache";
     /** The library whose tensor allocations are cached: c10::alloc_cpu and c10::free_cpu live in libc10. */
     static final String TARGET = "/libc10.so";
@@ -82,7 +94,9 @@ public final class HostMemoryCache {
             String setting = System.getProperty(PROPERTY, "auto").trim().toLowerCase(Locale.ROOT);
             String limit = System.getProperty(CAPACITY_PROPERTY);
             long bytes = limit == null ? defaultCapacity() : parseBytes(limit);
-            status = decide(setting, System.getProperty("os.name", ""), System.getProperty("os.arch", ""), bytes);
+            long decay = parseSeconds(System.getProperty(DECAY_PROPERTY, Long.toString(DEFAULT_DECAY_SECONDS)));
+            status = decide(setting, System.getProperty("os.name", ""), System.getProperty("os.arch", ""), bytes,
+                    decay);
             if (status.applied()) {
                 capacity = bytes;
             }
@@ -117,8 +131,11 @@ public final class HostMemoryCache {
         return library == null ? 0 : library.getFunction("softprompt_host_cache_release").invokeLong(new Object[0]);
     }
 
-    /** Whether to install the cache for this setting and platform; installs it if so. */
-    static Status decide(String setting, String osName, String arch, long bytes) {
+    /**
+     * Whether to install the cache for this setting and platform; installs it if so (or, if it is installed, sets its
+     * capacity and decay again).
+     */
+    static Status decide(String setting, String osName, String arch, long bytes, long decaySeconds) {
         if (setting.equals("off") || setting.equals("false")) {
             return new Status(false, PROPERTY + "=" + setting);
         }
@@ -133,7 +150,7 @@ public final class HostMemoryCache {
         try {
             NativeLibrary loaded = NativeLibrary.getInstance(LIBRARY);
             Function install = loaded.getFunction("softprompt_host_cache_install");
-            int patched = install.invokeInt(new Object[] {TARGET, MIN_BYTES, bytes});
+            int patched = install.invokeInt(new Object[] {TARGET, MIN_BYTES, bytes, decaySeconds});
             if (patched < 0) {
                 return new Status(false, "libtorch's " + TARGET.substring(1) + " is not loaded in this process");
             }
@@ -142,10 +159,25 @@ public final class HostMemoryCache {
             }
             library = loaded;
             return new Status(true, patched + " entries of " + TARGET.substring(1) + " redirected; blocks of "
-                    + (MIN_BYTES >> 20) + " MiB and more cached, up to " + formatBytes(bytes) + " unused");
+                    + (MIN_BYTES >> 20) + " MiB and more cached, up to " + formatBytes(bytes) + " unused"
+                    + (decaySeconds > 0 ? " for at most " + decaySeconds + " s" : ""));
         } catch (UnsatisfiedLinkError | RuntimeException e) {
             return new Status(false, "could not load lib" + LIBRARY + ".so: " + e.getMessage());
         }
+    }
+
+    /** A whole number of seconds, 0 or more. */
+    static long parseSeconds(String text) {
+        try {
+            long value = Long.parseLong(text.trim());
+            if (value >= 0) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("system property " + DECAY_PROPERTY + " is '" + text
+                + "'; expected a whole number of seconds (0 keeps freed blocks until the capacity is reached)");
     }
 
     /** A quarter of the machine's physical memory (1 GiB if the JVM cannot tell). */

@@ -59,7 +59,7 @@ class HostMemoryCacheTest {
         }
         HostMemoryCache.release();
         Random random = new Random(3);
-        int n = 1_234_567; // 4.9 MB of float32: above the 1 MiB threshold, a size no other test uses
+        int n = 20_000_003; // 80 MB of float32: above the 32 MiB threshold, a size no other test uses
         float[] data = new float[n];
         for (int i = 0; i < n; i++) {
             data[i] = random.nextFloat();
@@ -82,7 +82,7 @@ class HostMemoryCacheTest {
             sum.close();
             again.close();
 
-            // 10% smaller: served by the same block; half the size: not (it would waste half of it)
+            // 10% smaller: served by the same block; half the size (40 MB): not (it would waste half of it)
             HostMemoryCache.Stats before = HostMemoryCache.stats();
             NDArray smaller = manager.zeros(new Shape(n - n / 10));
             assertEquals(before.hits() + 1, HostMemoryCache.stats().hits());
@@ -109,7 +109,7 @@ class HostMemoryCacheTest {
         NativeLibrary c10 = NativeLibrary.getInstance(loadedLibrary("libc10.so"));
         Function alloc = c10.getFunction("_ZN3c109alloc_cpuEm"); // c10::alloc_cpu(size_t)
         Function free = c10.getFunction("_ZN3c108free_cpuEPv"); // c10::free_cpu(void*)
-        long size = 3_333_333;
+        long size = 40_000_000;
         HostMemoryCache.Stats start = HostMemoryCache.stats();
         Pointer first = (Pointer) alloc.invoke(Pointer.class, new Object[] {size});
         free.invokeVoid(new Object[] {first});
@@ -127,7 +127,7 @@ class HostMemoryCacheTest {
 
         long tracked = HostMemoryCache.stats().trackedBlocks();
         Pointer small = (Pointer) alloc.invoke(Pointer.class, new Object[] {1000L});
-        assertEquals(tracked, HostMemoryCache.stats().trackedBlocks(), "blocks under 1 MiB are not tracked");
+        assertEquals(tracked, HostMemoryCache.stats().trackedBlocks(), "blocks under 32 MiB are not tracked");
         free.invokeVoid(new Object[] {small});
         assertEquals(tracked, HostMemoryCache.stats().trackedBlocks());
     }
@@ -150,10 +150,10 @@ class HostMemoryCacheTest {
             return;
         }
         try (NDManager manager = Engines.newManager()) {
-            manager.zeros(new Shape(3, 1 << 20)).close();
+            manager.zeros(new Shape(3, 4 << 20)).close(); // 48 MiB
         }
         HostMemoryCache.Stats held = HostMemoryCache.stats();
-        assertTrue(held.cachedBytes() >= 12L << 20, held.toString());
+        assertTrue(held.cachedBytes() >= 48L << 20, held.toString());
         assertEquals(held.cachedBytes(), HostMemoryCache.release());
         HostMemoryCache.Stats after = HostMemoryCache.stats();
         assertEquals(0, after.cachedBytes());
@@ -161,16 +161,42 @@ class HostMemoryCacheTest {
         assertEquals(held.releases() + held.cachedBlocks(), after.releases());
     }
 
+    /**
+     * A cached block that waits longer than the decay is released at the allocator's next call, so that shapes a
+     * workload stopped using do not hold memory until the capacity is reached.
+     */
+    @Test
+    void aBlockNotReusedWithinTheDecayIsReleased() throws InterruptedException {
+        if (!HostMemoryCache.status().applied()) {
+            return;
+        }
+        try (NDManager manager = Engines.newManager()) {
+            assertTrue(HostMemoryCache.decide("auto", "Linux", "amd64", HostMemoryCache.capacity(), 1).applied());
+            HostMemoryCache.release();
+            manager.zeros(new Shape(11_111_111)).close(); // 44 MB, cached
+            HostMemoryCache.Stats cached = HostMemoryCache.stats();
+            assertEquals(1, cached.cachedBlocks(), cached.toString());
+            Thread.sleep(2_200); // the clock counts whole seconds: at least 2 have passed
+            manager.zeros(new Shape(8_500_000)).close(); // 34 MB: another class; the allocator drops the stale block
+            HostMemoryCache.Stats after = HostMemoryCache.stats();
+            assertEquals(cached.releases() + 1, after.releases(), after.toString());
+            assertEquals(1, after.cachedBlocks(), "only the block just freed stays: " + after);
+        } finally {
+            HostMemoryCache.decide("auto", "Linux", "amd64", HostMemoryCache.capacity(),
+                    HostMemoryCache.DEFAULT_DECAY_SECONDS);
+        }
+    }
+
     @Test
     void staysOffWhereNotWantedOrNotBuilt() {
-        HostMemoryCache.Status off = HostMemoryCache.decide("off", "Linux", "amd64", 1L << 30);
+        HostMemoryCache.Status off = HostMemoryCache.decide("off", "Linux", "amd64", 1L << 30, 10);
         assertFalse(off.applied());
         assertTrue(off.reason().contains("softprompt.hostCache=off"), off.reason());
-        HostMemoryCache.Status mac = HostMemoryCache.decide("auto", "Mac OS X", "aarch64", 1L << 30);
+        HostMemoryCache.Status mac = HostMemoryCache.decide("auto", "Mac OS X", "aarch64", 1L << 30, 10);
         assertFalse(mac.applied());
         assertTrue(mac.reason().contains("x86-64 Linux"), mac.reason());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> HostMemoryCache.decide("fast", "Linux", "amd64", 1L << 30));
+                () -> HostMemoryCache.decide("fast", "Linux", "amd64", 1L << 30, 10));
         assertTrue(e.getMessage().contains("softprompt.hostCache") && e.getMessage().contains("'fast'"),
                 e.getMessage());
     }
@@ -185,6 +211,13 @@ class HostMemoryCacheTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> HostMemoryCache.parseBytes(bad));
             assertTrue(e.getMessage().contains("softprompt.hostCache.maxBytes"), e.getMessage());
+        }
+        assertEquals(0, HostMemoryCache.parseSeconds("0"));
+        assertEquals(30, HostMemoryCache.parseSeconds(" 30 "));
+        for (String bad : new String[] {"", "-1", "ten", "1.5"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> HostMemoryCache.parseSeconds(bad));
+            assertTrue(e.getMessage().contains("softprompt.hostCache.decaySeconds"), e.getMessage());
         }
     }
 }
