@@ -64,7 +64,8 @@ public final class HostMemoryCache {
      *
      * @param hits requests served from a cached block
      * @param misses requests passed to the C library (the block is cached once freed)
-     * @param releases cached blocks given back to the C library (capacity exceeded or {@link #release()})
+     * @param releases cached blocks given back to the C library (capacity exceeded, unused past the decay, or
+     *     {@link #release()})
      * @param untracked blocks too many to track, left to the C library
      * @param cachedBytes bytes in freed blocks now held for reuse
      * @param cachedBlocks freed blocks now held
@@ -86,16 +87,16 @@ public final class HostMemoryCache {
      * Installs the cache once, if this process wants it and libtorch is loaded; later calls return the first outcome.
      * Failing to install is a status, not an error (tensors then come from the C library as before).
      *
-     * @throws IllegalArgumentException if {@value #PROPERTY} is neither {@code auto} nor {@code off}, or
-     *     {@value #CAPACITY_PROPERTY} is not a byte count
+     * @throws IllegalArgumentException if {@value #PROPERTY} is neither {@code auto} nor {@code off},
+     *     {@value #CAPACITY_PROPERTY} is not a byte count, or {@value #DECAY_PROPERTY} not a number of seconds
      */
     public static synchronized Status apply() {
         if (status == null) {
-            String setting = System.getProperty(PROPERTY, "auto").trim().toLowerCase(Locale.ROOT);
+            String value = System.getProperty(PROPERTY, "auto");
             String limit = System.getProperty(CAPACITY_PROPERTY);
             long bytes = limit == null ? defaultCapacity() : parseBytes(limit);
             long decay = parseSeconds(System.getProperty(DECAY_PROPERTY, Long.toString(DEFAULT_DECAY_SECONDS)));
-            status = decide(setting, System.getProperty("os.name", ""), System.getProperty("os.arch", ""), bytes,
+            status = decide(value, System.getProperty("os.name", ""), System.getProperty("os.arch", ""), bytes,
                     decay);
             if (status.applied()) {
                 capacity = bytes;
@@ -135,15 +136,11 @@ public final class HostMemoryCache {
      * Whether to install the cache for this setting and platform; installs it if so (or, if it is installed, sets its
      * capacity and decay again).
      */
-    static Status decide(String setting, String osName, String arch, long bytes, long decaySeconds) {
-        if (setting.equals("off") || setting.equals("false")) {
-            return new Status(false, PROPERTY + "=" + setting);
+    static Status decide(String value, String osName, String arch, long bytes, long decaySeconds) {
+        if (!NativeSwitch.wanted(PROPERTY, value)) {
+            return new Status(false, PROPERTY + "=" + NativeSwitch.setting(value));
         }
-        if (!setting.equals("auto") && !setting.equals("on") && !setting.equals("true")) {
-            throw new IllegalArgumentException("system property " + PROPERTY + " is '" + setting
-                    + "'; expected auto (the default) or off");
-        }
-        if (!osName.toLowerCase(Locale.ROOT).startsWith("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
+        if (!NativeSwitch.x8664Linux(osName, arch)) {
             return new Status(false, "the native library is built for x86-64 Linux only (here " + osName + " "
                     + arch + ")");
         }

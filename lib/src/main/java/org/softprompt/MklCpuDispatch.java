@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -74,16 +73,10 @@ public final class MklCpuDispatch {
 
     /** Whether to load the override for this setting, platform and CPU vendor; loads it if so. */
     static Status decide(String property, String osName, String arch, String vendor) {
-        String setting = property.trim().toLowerCase(Locale.ROOT);
-        if (setting.equals("off") || setting.equals("false")) {
-            return new Status(false, PROPERTY + "=" + setting);
+        if (!NativeSwitch.wanted(PROPERTY, property)) {
+            return new Status(false, PROPERTY + "=" + NativeSwitch.setting(property));
         }
-        if (!setting.equals("auto") && !setting.equals("on") && !setting.equals("true")) {
-            throw new IllegalArgumentException("system property " + PROPERTY + " is '" + property
-                    + "'; expected auto (the default) or off");
-        }
-        String os = osName.toLowerCase(Locale.ROOT);
-        if (!os.startsWith("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
+        if (!NativeSwitch.x8664Linux(osName, arch)) {
             return new Status(false, "only needed on x86-64 Linux (here " + osName + " " + arch + ")");
         }
         if (!vendor.equals("AuthenticAMD")) {
