@@ -207,17 +207,18 @@ class HostMemoryCacheTest {
         assertEquals(2L << 30, HostMemoryCache.parseBytes(" 2G "));
         assertEquals(4096, HostMemoryCache.parseBytes("4k"));
         assertEquals(1000, HostMemoryCache.parseBytes("1000"));
-        for (String bad : new String[] {"", "lots", "-1g", "9999999999g"}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> HostMemoryCache.parseBytes(bad));
-            assertTrue(e.getMessage().contains("softprompt.hostCache.maxBytes"), e.getMessage());
-        }
+        assertRejected(HostMemoryCache::parseBytes, "softprompt.hostCache.maxBytes", "", "lots", "-1g", "9999999999g");
         assertEquals(0, HostMemoryCache.parseSeconds("0"));
         assertEquals(30, HostMemoryCache.parseSeconds(" 30 "));
-        for (String bad : new String[] {"", "-1", "ten", "1.5"}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> HostMemoryCache.parseSeconds(bad));
-            assertTrue(e.getMessage().contains("softprompt.hostCache.decaySeconds"), e.getMessage());
+        assertRejected(HostMemoryCache::parseSeconds, "softprompt.hostCache.decaySeconds", "", "-1", "ten", "1.5");
+    }
+
+    /** Every bad value is an IllegalArgumentException that names the property. */
+    private static void assertRejected(java.util.function.ToLongFunction<String> parse, String property,
+                                       String... bad) {
+        for (String value : bad) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse.applyAsLong(value));
+            assertTrue(e.getMessage().contains(property), "'" + value + "': " + e.getMessage());
         }
     }
 }
